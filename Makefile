@@ -1,0 +1,33 @@
+# The README's commands. Needs only Python 3.11+ and the package registries.
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+BIN := .venv/bin
+
+.PHONY: install demo test lint bench clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --all-groups
+	touch $@
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+demo: install
+	$(BIN)/ketamine-evidence demo
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/parse_bench.py
+
+clean:
+	rm -rf .venv .tools warehouse/*.duckdb warehouse/spool

@@ -1,0 +1,1 @@
+"""Ketamine evidence pipeline: PubMed in, classified evidence out."""

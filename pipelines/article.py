@@ -1,0 +1,147 @@
+"""The one record type that carries a study from parse to load.
+
+Missing values are ``None``; lists are tuples (stored as DuckDB lists). Classification adds its
+labels with ``dataclasses.replace`` so the parser never has to know about them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractSection:
+    """One part of a structured abstract, as PubMed labels it."""
+
+    label: str | None
+    category: str | None  # NlmCategory: BACKGROUND, OBJECTIVE, METHODS, RESULTS, CONCLUSIONS
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A PubMed record, parsed, and later labelled."""
+
+    pmid: str
+    title: str | None = None
+    abstract: str | None = None
+    abstract_sections: tuple[AbstractSection, ...] = ()
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    year: int | None = None
+    pub_date: str | None = None
+    doi: str | None = None
+    pmc: str | None = None
+    authors: tuple[str, ...] = ()
+    mesh: tuple[str, ...] = ()
+    mesh_major: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str | None = None
+    status: str | None = None
+    entry_date: date | None = None
+    created_date: date | None = None
+    revised_date: date | None = None
+    is_book: bool = False
+    retracted: bool = False
+    retraction_notices: tuple[str, ...] = ()
+    concern: bool = False
+    concern_notices: tuple[str, ...] = ()
+    retraction_of: tuple[str, ...] = ()
+    concern_for: tuple[str, ...] = ()
+    # Labels (TAXONOMY.md), filled by the classifier.
+    conditions: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    finding: str | None = None
+    design: str | None = None
+    drug: str | None = None
+    routes: tuple[str, ...] = ()
+    sample_size: int | None = None
+    key_finding: str | None = None
+    confidence: tuple[tuple[str, float], ...] = ()
+    model_version: str | None = None
+    deleted: bool = field(default=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: tuples become lists, dates ISO strings."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            out[f.name] = _jsonable(getattr(self, f.name))
+        out["confidence"] = dict(self.confidence)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A ``DeleteCitation`` entry: the PMID is to be retired, not erased."""
+
+    pmid: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pmid": self.pmid, "deleted": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A record that could not be parsed, kept with its reason so nothing is lost."""
+
+    reason: str
+    pmid: str | None = None
+    raw: bytes = b""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pmid": self.pmid, "quarantined": True, "reason": self.reason}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, AbstractSection):
+        return {"label": value.label, "category": value.category, "text": value.text}
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+LABEL_FIELDS = (
+    "conditions",
+    "outcomes",
+    "finding",
+    "design",
+    "drug",
+    "routes",
+    "sample_size",
+)
+
+
+_DATE_FIELDS = {"entry_date", "created_date", "revised_date"}
+
+
+def article_from_json(data: dict[str, Any]) -> Article:
+    """Rebuild an Article from ``to_json`` output (or any subset of its fields)."""
+    names = {f.name for f in dataclasses.fields(Article)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names or value is None:
+            continue
+        if key in _DATE_FIELDS:
+            value = date.fromisoformat(value)
+        elif key == "abstract_sections":
+            value = tuple(
+                AbstractSection(s.get("label"), s.get("category"), s.get("text", "")) for s in value
+            )
+        elif key == "confidence":
+            items = value.items() if isinstance(value, dict) else value
+            value = tuple((str(k), float(v)) for k, v in items)
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif key == "pmid":
+            value = str(value)
+        values[key] = value
+    return Article(**values)

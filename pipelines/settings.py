@@ -1,0 +1,79 @@
+"""Configuration, read once at entry from the environment and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DEFAULT_DB = Path("warehouse") / "evidence.duckdb"
+TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
+DATA_DIR = PROJECT_DIR / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the pipeline reads from outside, in one place."""
+
+    eutils_base_url: str = NCBI_EUTILS
+    api_key: str | None = None
+    email: str = "ketamine-evidence@example.org"
+    tool: str = "ketamine-evidence"
+    db_path: Path = DEFAULT_DB
+    topics_file: Path = TOPICS_FILE
+    data_dir: Path = DATA_DIR
+    http_timeout: float = 60.0
+    efetch_batch_size: int = 200
+    max_retries: int = 6
+    backoff_base: float = 1.0
+    overlap_days: int = 3
+    fetch_workers: int = 3
+    task_retries: int = 2
+    task_retry_delay: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from environment variables; keyword overrides win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "eutils_base_url": env.get("EUTILS_BASE_URL") or NCBI_EUTILS,
+            "api_key": env.get("NCBI_API_KEY") or None,
+            "email": env.get("NCBI_EMAIL") or cls.email,
+            "tool": env.get("NCBI_TOOL") or cls.tool,
+            "db_path": Path(env.get("EVIDENCE_DB") or DEFAULT_DB),
+        }
+        if env.get("EVIDENCE_EFETCH_BATCH"):
+            values["efetch_batch_size"] = int(env["EVIDENCE_EFETCH_BATCH"])
+        if env.get("EVIDENCE_TOPICS"):
+            values["topics_file"] = Path(env["EVIDENCE_TOPICS"])
+        if env.get("EVIDENCE_HTTP_TIMEOUT"):
+            values["http_timeout"] = float(env["EVIDENCE_HTTP_TIMEOUT"])
+        if env.get("EVIDENCE_TASK_RETRY_DELAY"):
+            values["task_retry_delay"] = float(env["EVIDENCE_TASK_RETRY_DELAY"])
+        if env.get("EVIDENCE_BACKOFF_BASE"):
+            values["backoff_base"] = float(env["EVIDENCE_BACKOFF_BASE"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TopicQueries:
+    """The condition queries, each already combined with the ketamine clause."""
+
+    queries: Mapping[str, str]
+
+
+def load_topics(path: Path = TOPICS_FILE) -> TopicQueries:
+    """Read the topic file and AND each condition query with the ketamine clause."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ketamine = " ".join(doc["ketamine"].split())
+    queries = {
+        name: f"{ketamine} AND {' '.join(term.split())}" for name, term in doc["topics"].items()
+    }
+    return TopicQueries(queries=queries)

@@ -1,0 +1,1 @@
+SELECT until FROM watermark WHERE name = $name;
