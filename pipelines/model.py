@@ -93,6 +93,8 @@ class ModelConfig:
     rct_threshold: float = 0.2
     threshold: float = 0.5
     threshold_folds: int = 3
+    balanced_multi: bool = True
+    cue_scale: float = 1.0
     distant_cap: int = 1500
     random_state: int = 0
 
@@ -335,7 +337,7 @@ class Models:
 
     def features(self, docs: Sequence[Document]) -> dict[str, sp.csr_matrix]:
         """Vectorise a batch once: the feature blocks every classifier reads."""
-        return build_features(self.vectorizers, docs)
+        return build_features(self.vectorizers, docs, cue_scale=self.config["cue_scale"])
 
     def predict(self, articles: Sequence[Article], n_jobs: int = 1) -> list[Article]:
         """Return the articles with every label field, confidence and model_version filled."""
@@ -445,7 +447,10 @@ def decide_design(
 
 
 def build_features(
-    vectorizers: Mapping[str, Any], docs: Sequence[Document], fit: bool = False
+    vectorizers: Mapping[str, Any],
+    docs: Sequence[Document],
+    fit: bool = False,
+    cue_scale: float = 1.0,
 ) -> dict[str, sp.csr_matrix]:
     """The feature blocks of a batch: TF-IDF views, indexing tokens and cue flags."""
     blocks = {
@@ -453,8 +458,8 @@ def build_features(
         for name, vec in vectorizers.items()
     }
     for name in CUE_NAMES:
-        blocks[name] = sp.csr_matrix(np.array([getattr(d, name) for d in docs], dtype=np.float32)
-                                     .reshape(len(docs), len(CUE_NAMES[name])))
+        values = np.array([getattr(d, name) for d in docs], dtype=np.float32)
+        blocks[name] = sp.csr_matrix(values.reshape(len(docs), len(CUE_NAMES[name])) * cue_scale)
     return blocks
 
 
@@ -484,7 +489,9 @@ def new_vectorizers(config: ModelConfig) -> dict[str, Any]:
     }
 
 
-def new_classifier(C: float, random_state: int, binary: bool) -> LogisticRegression:
+def new_classifier(
+    C: float, random_state: int, binary: bool, balanced: bool = True
+) -> LogisticRegression:
     """The one classifier kind every field uses: an L2 logistic regression, class-balanced.
 
     liblinear for binary labels and newton-cg for multi-class: on these sparse matrices both
@@ -492,7 +499,7 @@ def new_classifier(C: float, random_state: int, binary: bool) -> LogisticRegress
     """
     return LogisticRegression(
         C=C,
-        class_weight="balanced",
+        class_weight="balanced" if balanced else None,
         max_iter=1000,
         solver="liblinear" if binary else "newton-cg",
         dual=binary,  # the dual problem is 7x faster here: fewer rows than features

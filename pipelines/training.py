@@ -312,7 +312,8 @@ def _fit(data: _Data, seed_index: Sequence[int], config: ModelConfig) -> Models:
     seed_labels = [data.seed_labels[i] for i in seed_index]
     vectorizers = new_vectorizers(config)
     n = len(seed_docs)
-    B_all = build_features(vectorizers, seed_docs + data.distant_docs, fit=True)
+    B_all = build_features(vectorizers, seed_docs + data.distant_docs, fit=True,
+                           cue_scale=config.cue_scale)
     B_seed = {k: v[:n] for k, v in B_all.items()}
     B_dist = {k: v[n:] for k, v in B_all.items()} if data.distant_docs else None
     classifiers: dict[str, Any] = {}
@@ -341,7 +342,7 @@ def _fit_binary(X: Any, y: Sequence[Sequence[str]], label: str, w: np.ndarray, C
     target = np.array([label in v for v in y], dtype=int)
     if target.min() == target.max():
         target[0] = 1 - target[0]  # a constant column still gets a (useless) model
-    clf = new_classifier(C, config.random_state, binary=True)
+    clf = new_classifier(C, config.random_state, binary=True, balanced=config.balanced_multi)
     return clf.fit(X, target, sample_weight=w)
 
 
