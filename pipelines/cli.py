@@ -39,8 +39,13 @@ def _output(path: str | None, stack: ExitStack) -> IO[str]:
     return stack.enter_context(target.open("w", encoding="utf-8"))
 
 
+# Characters that str.splitlines() treats as line ends although JSON leaves them unescaped.
+_LINE_BREAKERS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _write_jsonl(out: IO[str], record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, ensure_ascii=False, default=str))
+    """One record per line, even for readers that split on Unicode line separators."""
+    out.write(json.dumps(record, ensure_ascii=False, default=str).translate(_LINE_BREAKERS))
     out.write("\n")
 
 

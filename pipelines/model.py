@@ -280,10 +280,15 @@ def _topic_cues(title: str, abstract: str, conclusion: str) -> tuple[float, ...]
     objective = _objective(abstract)
     flags: list[float] = []
     for _name, pattern in _TOPICS:
-        flags.append(float(bool(pattern.search(title))))
-        flags.append(float(bool(pattern.search(objective))))
-        flags.append(min(len(pattern.findall(abstract)), 6) / 6.0)
+        in_title = bool(pattern.search(title))
+        in_objective = bool(pattern.search(objective))
+        count = len(pattern.findall(abstract))
+        flags.append(float(in_title))
+        flags.append(float(in_objective))
+        flags.append(min(count, 6) / 6.0)
         flags.append(float(bool(pattern.search(conclusion))))
+        # TAXONOMY: a target "typically named in the title or the objective", not in passing.
+        flags.append(float(in_title or (in_objective and count >= 2) or count >= 4))
     return tuple(flags)
 
 
@@ -293,7 +298,9 @@ CUE_NAMES = {
     ),
     "finding_cues": tuple(c[0] for c in _CUES if c[1] == "conclusion"),
     "topic_cues": tuple(
-        f"{t[0]}_{w}" for t in _TOPICS for w in ("title", "objective", "abstract", "conclusion")
+        f"{t[0]}_{w}"
+        for t in _TOPICS
+        for w in ("title", "objective", "abstract", "conclusion", "target")
     ),
 }
 
@@ -302,22 +309,47 @@ CUE_NAMES = {
 # Design rules: high precision, applied over the classifier
 
 
+_PROTOCOL_TITLE = re.compile(r"protocol\b|rationale and design|design and rationale")
+_PROTOCOL_TEXT = re.compile(
+    r"\b(?:this|the|our) (?:study |trial |review )?protocol\b|\bwe will (?:recruit|randomi[sz]e|"
+    r"enrol|conduct|assess|search|include)"
+)
+_REPORTED = re.compile(r"\bwere randomi[sz]ed|\bresults (?:showed|indicated|suggest)|\bwe found")
+_META_TITLE = re.compile(r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review")
+_CASE_TITLE = re.compile(r"\bcase report\b|\ba case of\b")
+_QUALITATIVE_TITLE = re.compile(r"qualitative|focus groups?|phenomenolog|ethnograph|interview study")
+_NONRANDOM_TITLE = re.compile(
+    r"open-label|single-arm|pilot study|non-?randomi[sz]ed|quasi-experimental|feasibility study|"
+    r"uncontrolled|single-cohort|pilot trial"
+)
+
+
 def design_rule(article: Article) -> str | None:
-    """Return a design that the title or publication types state outright, else None."""
+    """Return a design that the title, publication types or protocol wording state outright.
+
+    Each rule is one of TAXONOMY.md's definitions read literally; none is consulted unless it
+    names the design unambiguously (the classifier decides everything else).
+    """
     title = normalise(article.title or "")
+    abstract = normalise(article.abstract or "")
     ptypes = {p.lower() for p in article.publication_types}
-    if re.search(r"protocol\b|rationale and design", title) and not re.search(
-        r"results?|outcomes? of|effects? of", title
+    if (_PROTOCOL_TITLE.search(title) and not re.search(r"results?|outcomes? of|effects? of",
+                                                        title)) or (
+        _PROTOCOL_TEXT.search(abstract) and not _REPORTED.search(abstract)
     ):
         return "review"
-    if re.search(r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review", title) or (
-        ptypes & {"meta-analysis", "systematic review"}
-    ):
+    if _META_TITLE.search(title) or ptypes & {"meta-analysis", "systematic review"}:
         return "meta_analysis"
     if "randomized controlled trial" in ptypes:
         return "rct"
-    if re.search(r"\bcase report\b|\ba case of\b", title) and not re.search(r"series|cases", title):
+    if _CASE_TITLE.search(title) and not re.search(r"series|cases", title):
         return "case_report"
+    if re.match(r"(?:correction|erratum|corrigendum)\b", title) or "published erratum" in ptypes:
+        return "other"
+    if _QUALITATIVE_TITLE.search(title) and not re.search(r"mixed|survey|randomi", title):
+        return "other"
+    if _NONRANDOM_TITLE.search(title) and not re.search(r"(?<!non-)(?<!non)randomi", title):
+        return "nonrandomized_trial"
     return None
 
 

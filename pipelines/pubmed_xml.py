@@ -321,6 +321,7 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         remove_comments=True,
         remove_pis=True,
+        collect_ids=False,
     )
 
 
@@ -442,12 +443,12 @@ def _article(root: etree._Element) -> Article | None:
     issue = _group(_first(journal, "JournalIssue"))
     pub = _group(_first(issue, "PubDate"))
     ids, history = _ids(_first(data, "ArticleIdList")), _history(_first(data, "History"))
-    medline_ta = _first(_group(_first(cit, "MedlineJournalInfo")), "MedlineTA")
     return Article(
         pmid=pmid,
         title=_text(_first(art, "ArticleTitle")),
         journal=_text(_first(journal, "Title")),
-        journal_abbrev=_text(_first(journal, "ISOAbbreviation")) or _text(medline_ta),
+        journal_abbrev=_text(_first(journal, "ISOAbbreviation"))
+        or _text(_first(_group(_first(cit, "MedlineJournalInfo")), "MedlineTA")),
         volume=_text(_first(issue, "Volume")),
         issue=_text(_first(issue, "Issue")),
         pages=_pages(_group(_first(art, "Pagination"))),

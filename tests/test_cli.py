@@ -1,0 +1,125 @@
+"""The ``ketamine-evidence`` command as outside checks call it: the installed console script."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FORMATS = REPO / "tests" / "data" / "formats"
+KETAMINE_XML = REPO / "data" / "ketamine" / "ketamine-records.xml"
+UPDATE_XML = REPO / "data" / "pubmed" / "pubmed21n1298-sample.xml.gz"
+SCRIPT = shutil.which("ketamine-evidence", path=str(Path(sys.executable).parent))
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    assert SCRIPT, "the console script is installed into the project's environment"
+    return subprocess.run([SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_parse_writes_one_record_per_line_with_the_promised_fields(tmp_path):
+    out = tmp_path / "records.jsonl"
+    result = run("parse", str(KETAMINE_XML), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    records = lines(out.read_text(encoding="utf-8"))
+    assert len(records) == 101 == len({r["pmid"] for r in records})
+    required = {
+        "pmid",
+        "title",
+        "abstract",
+        "journal",
+        "year",
+        "doi",
+        "mesh",
+        "publication_types",
+        "authors",
+        "retracted",
+    }
+    assert all(required <= set(r) for r in records)
+    first = records[0]
+    assert first["pmid"] == "34062414"
+    assert first["doi"] == "10.1016/j.biopha.2021.111788"
+    assert first["year"] == 2021
+    assert first["title"].startswith("Hsa-miR-605 regulates the proinflammatory chemokine")
+    assert isinstance(first["mesh"], list) and isinstance(first["authors"], list)
+
+
+def test_parse_reads_gzip_and_plain_alike_and_many_files_at_once(tmp_path):
+    gz = tmp_path / "copy.xml.gz"
+    gz.write_bytes(gzip.compress(KETAMINE_XML.read_bytes()))
+    plain = run("parse", str(KETAMINE_XML))
+    both = run("parse", str(gz), str(FORMATS / "metapub-efetch" / "20301546.xml"))
+    assert plain.returncode == both.returncode == 0
+    assert lines(both.stdout)[:101] == lines(plain.stdout)
+    book = lines(both.stdout)[101]
+    assert book["pmid"] == "20301546" and book["is_book"] is True
+
+
+def test_delete_citation_gives_a_deleted_line_per_pmid():
+    result = run("parse", str(UPDATE_XML))
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = lines(result.stdout)
+    deleted = [r for r in records if r.get("deleted") is True]
+    assert {"pmid": "31688362", "deleted": True} in deleted
+    assert all(set(r) == {"pmid", "deleted"} for r in deleted)
+    assert len(records) - len(deleted) > 20000
+
+
+def test_hostile_xml_is_refused_with_a_clear_error_and_no_expansion(tmp_path):
+    hostile = tmp_path / "laughs.xml"
+    hostile.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [\n<!ENTITY a "aaaaaaaaaa">\n'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+        "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+        "<ArticleTitle>&c;</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+        "</PubmedArticleSet>\n",
+        encoding="utf-8",
+    )
+    result = run("parse", str(hostile))
+    assert result.returncode != 0
+    assert "entit" in result.stderr.lower()
+    assert "aaaaaaaaaa" not in result.stdout
+
+
+def test_a_malformed_record_is_reported_and_the_rest_are_written(tmp_path):
+    text = KETAMINE_XML.read_text(encoding="utf-8")
+    broken = text.replace("<ArticleTitle>", "<ArticleTitle><unclosed>", 1)
+    path = tmp_path / "broken.xml"
+    path.write_text(broken, encoding="utf-8")
+    result = run("parse", str(path))
+    assert result.returncode == 0
+    assert len(lines(result.stdout)) == 100
+    assert "quarantined 34062414" in result.stderr
+
+
+def test_truncated_file_keeps_complete_records_and_fails(tmp_path):
+    data = KETAMINE_XML.read_bytes()
+    path = tmp_path / "cut.xml"
+    path.write_bytes(data[: len(data) // 2])
+    result = run("parse", str(path))
+    assert result.returncode == 1
+    assert 40 < len(lines(result.stdout)) < 60
+    assert "error" in result.stderr.lower()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["parse", "--help"], ["ingest", "--help"]])
+def test_module_entry_point_matches_the_script(argv):
+    module = subprocess.run(
+        [sys.executable, "-m", "pipelines", *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert module.returncode == 0
+    assert module.stdout == run(*argv).stdout
