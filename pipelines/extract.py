@@ -7,6 +7,7 @@ taxonomy's definitions, then checked against real sentences from the seed record
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ __all__ = [
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
 
+@functools.lru_cache(maxsize=4096)
+def _split_sentences(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip())
+
+
 def article_text(article: Article) -> str:
     """Title and abstract as one string (the text every classifier reads)."""
     return f"{article.title or ''}\n{article.abstract or ''}"
@@ -38,7 +44,7 @@ def article_text(article: Article) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split an abstract into sentences (good enough for PubMed prose)."""
-    return [s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip()]
+    return list(_split_sentences(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,9 +90,13 @@ _PASSING = re.compile(
 )
 
 
+_KET_NAMES = ("ketamin", "ketalar", "spravato", "ketanest")
+
+
 def mentions_ketamine(text: str) -> bool:
     """Return whether the text names any form of ketamine (cheap pre-filter)."""
-    return _KET_ANY.search(text) is not None
+    low = text.lower()
+    return any(name in low for name in _KET_NAMES)
 
 
 def _mention_sentences(article: Article) -> tuple[bool, list[str]]:
@@ -122,37 +132,35 @@ def _is_studied(article: Article, in_title: bool, found: list[str]) -> tuple[boo
     return True, 0.9
 
 
-def _which_ketamine(article: Article, found: list[str]) -> str:
-    """Pick ketamine / esketamine / arketamine / several from the names used."""
-    text = article_text(article)
-    esk = len(_ESK.findall(text))
-    ark = len(_ARK.findall(text))
-    racemic = len(_RACEMIC.findall(text))
-    plain = len(_KET_WORD.findall(text)) - esk - ark - racemic
-    forms = {"esketamine": esk, "arketamine": ark}
-    named = {k for k, v in forms.items() if v}
-    if not named:
+def _which_ketamine(article: Article) -> str:
+    """Pick ketamine / esketamine / arketamine / several from the names used.
+
+    The title names the drug of the study; an enantiomer in the abstract alone counts when it is
+    what the abstract mostly speaks of, or when it is set against racemic ketamine as an arm.
+    """
+    title, text = article.title or "", article_text(article)
+    esk, ark = len(_ESK.findall(text)), len(_ARK.findall(text))
+    if not esk and not ark:
         return "ketamine"
-    # Both enantiomers, or an enantiomer set against racemic ketamine, as study arms.
-    comparison = re.search(
-        r"(?:versus|vs\.?|compared (?:with|to)|than|and|or)\s+(?:racemic\s+|\(?r,?s\)?-?)?ketamine|"
-        r"ketamine\s+(?:versus|vs\.?|compared (?:with|to)|or|and)\s+(?:es|ar|\(?[sr]\)?-)",
-        text,
-        re.I,
-    )
-    if len(named) == 2 and min(esk, ark) >= 2:
+    plain = len(_KET_WORD.findall(text)) - esk - ark
+    title_forms = {f for f, rx in (("esketamine", _ESK), ("arketamine", _ARK)) if rx.search(title)}
+    plain_title = bool(_KET_WORD.search(_ARK.sub("", _ESK.sub("", title))))
+    comparison = _COMPARED.search(text)
+    if len(title_forms) == 2 or (title_forms and plain_title and comparison):
         return "several"
-    if racemic and comparison:
+    if len(title_forms) == 1:
+        return next(iter(title_forms))
+    if esk >= 2 and ark >= 2 or (comparison and _RACEMIC.search(text)):
         return "several"
-    if len(named) == 2:
-        return "esketamine" if esk >= ark else "arketamine"
-    form = next(iter(named))
-    # An enantiomer only in background ("esketamine, the S-enantiomer of ketamine, is approved"):
-    # the study is about ketamine when plain mentions dominate and the title does not name it.
-    title = article.title or ""
-    if not (_ESK if form == "esketamine" else _ARK).search(title) and plain >= 3 * forms[form]:
-        return "ketamine"
-    return form
+    form, count = ("esketamine", esk) if esk >= ark else ("arketamine", ark)
+    return form if count > plain and not plain_title else "ketamine"
+
+
+_COMPARED = re.compile(
+    r"(?:versus|vs\.?|compared (?:with|to)|than)\s+(?:racemic\s+|\(?r,?s\)?-?)?ketamine|"
+    r"racemic ketamine\s+(?:versus|vs\.?|compared (?:with|to)|or|and)\s+(?:es|ar|\(?[sr]\)?-)",
+    re.I,
+)
 
 
 def extract_drug(article: Article) -> tuple[str, float]:
@@ -163,7 +171,7 @@ def extract_drug(article: Article) -> tuple[str, float]:
     studied, confidence = _is_studied(article, in_title, found)
     if not studied:
         return "not_studied", confidence
-    return _which_ketamine(article, found), confidence
+    return _which_ketamine(article), confidence
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,12 +312,38 @@ _MODIFIER = (
     rf"(?:(?:(?!(?:{_STOP_MODIFIER})\b)[A-Za-z][\w'’/]*(?:-\w+)*|sex[- ]and[- ]age[- ]matched|"
     r"ASA\s+(?:physical\s+status\s+)?[I1-4V]+(?:\s*(?:and|or|-|,|/)\s*[I1-4V]+)*)\s+)"
 )
-_COUNT = re.compile(
-    rf"(?P<num>{_NUM})\s+(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{_PEOPLE})\b(?!-(?:years?|months?|days?))"
+# Numbers are found by a cheap digit scan (and a word scan only where number words occur);
+# the people noun and the verb after a number are then matched at that one position.
+_NOUN_AFTER = re.compile(
+    rf"\s+(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{_PEOPLE})\b(?!-(?:years?|months?|days?))"
 )
+_DIGIT_RUN = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?!\d)|\d+")
+_WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
+_NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
+_LETTERS = re.compile(r"[A-Za-z]+")
+_SEPARATORS = str.maketrans({c: " " for c in "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~±≥≤–—"})
+_ANY_DIGIT = re.compile(r"\d")
+_NON_LETTERS = re.compile(r"[^a-z]+")
+_NOT_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/±≥≤<>=+-")
+_NOT_AFTER = re.compile(r"[\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln)")
+def _plain_words(pattern: str) -> frozenset[str]:
+    """The literal words of an alternation like ``patients?|women|hcs?`` (with optional "s")."""
+    words: set[str] = set()
+    for alt in re.findall(r"[a-z][a-z-]*s?\??", pattern.lower()):
+        stem = alt.rstrip("?")
+        words.add(stem)
+        if alt.endswith("?"):
+            words.add(stem[:-1])
+        words.update(stem.split("-"))
+    return frozenset(w for w in words if w.isalpha() and len(w) > 2)
+
+
+_BARE_VERBS = ("who were was had have responded completed participated agreed entered met "
+               "fulfilled underwent took consented")
+_COUNT_CONTEXT = _plain_words(_PEOPLE) | frozenset(_BARE_VERBS.split()) | {"n", "ntotal"}
 _PERCENT_NEXT = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
-_BARE = re.compile(
-    rf"(?P<num>{_NUM})\s*(?:\([^()]{{0,40}}\)\s*)?(?=(?:who|were|was|had|have|responded|"
+_BARE_AFTER = re.compile(
+    r"\s*(?:\([^()]{0,40}\)\s*)?(?=(?:who|were|was|had|have|responded|"
     r"completed|participated|agreed|entered|met|fulfilled|underwent|took part|consented)\b)",
 )
 _N_EQUALS = re.compile(
@@ -429,23 +463,53 @@ def _study_sentences(article: Article) -> list[str]:
     return out
 
 
-def _counts(sentence: str) -> list[_Count]:
+def _numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, int]]:
+    """(value, start, end) of each standalone number, in digits or in words."""
+    runs = list(_DIGIT_RUN.finditer(sentence))
+    last = -1
+    for word in _LETTERS.finditer(sentence) if number_words else ():
+        if word.start() < last or word.group(0).lower() not in _NUMBER_WORDS:
+            continue
+        m = _WORD_RUN.match(sentence, word.start())
+        if m and not (m.end() < len(sentence) and sentence[m.end()].isalpha()):
+            runs.append(m)
+            last = m.end()
+    for m in runs:
+        start, end = m.start(), m.end()
+        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, end):
+            continue
+        value = _value(m.group(0))
+        if value is not None:
+            yield value, start, end
+
+
+def _words(text: str) -> set[str]:
+    """The lower-case words of a text (punctuation and digits as separators)."""
+    return set(text.lower().translate(_SEPARATORS).split())
+
+
+def _counts(sentence: str, number_words: bool = True) -> list[_Count]:
     """Every count of people in one sentence, in text order."""
+    words = _words(sentence)
+    number_words = number_words and not words.isdisjoint(_NUMBER_WORDS)
+    if not number_words and _ANY_DIGIT.search(sentence) is None:
+        return []
+    if words.isdisjoint(_COUNT_CONTEXT):  # no people noun, no "n =", no verb of taking part
+        return []
     found: dict[int, _Count] = {}
-    for m in _COUNT.finditer(sentence):
-        value = _value(m.group("num"))
-        if value is None or _excluded(sentence, m.start(), value, bare=False):
-            continue
-        weak = bool(_WEAK_NOUN.fullmatch(m.group("noun")))
-        bracketed = sentence.count("(", 0, m.start()) > sentence.count(")", 0, m.start())
-        kind = "part" if bracketed or _PERCENT_NEXT.match(sentence, m.end()) else "noun"
-        found[m.start()] = _Count(value, m.start(), m.end(), kind, weak)
-    for m in _BARE.finditer(sentence):
-        value = _value(m.group("num"))
-        if (m.start() in found or value is None or value < 2
-                or _excluded(sentence, m.start(), value, bare=True)):
-            continue
-        found[m.start()] = _Count(value, m.start(), m.end(), "bare")
+    for value, start, end in _numbers(sentence, number_words):
+        noun = _NOUN_AFTER.match(sentence, end)
+        if noun is not None:
+            if _excluded(sentence, start, value, bare=False):
+                continue
+            weak = bool(_WEAK_NOUN.fullmatch(noun.group("noun")))
+            bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
+            kind = "part" if bracketed or _PERCENT_NEXT.match(sentence, noun.end()) else "noun"
+            found[start] = _Count(value, start, noun.end(), kind, weak)
+        elif _BARE_AFTER.match(sentence, end) and value >= 2 and not _excluded(
+            sentence, start, value, bare=True
+        ):
+            found[start] = _Count(value, start, end, "bare")
     for m in _N_EQUALS.finditer(sentence):
         before = sentence[max(0, m.start() - 40) : m.start()]
         if _NOT_PEOPLE_N.search(before):
@@ -535,9 +599,11 @@ def _groups(sentence: str, counts: list[_Count]) -> list[list[_Count]]:
     return groups
 
 
-def _sentence_candidates(sentence: str, offset: int, index: int) -> list[_Candidate]:
+def _sentence_candidates(
+    sentence: str, offset: int, index: int, number_words: bool = True
+) -> list[_Candidate]:
     """Counts of people stated in one sentence, listed groups summed."""
-    counts = _counts(sentence)
+    counts = _counts(sentence, number_words)
     if not counts:
         return []
     whole = [c for c in counts if c.kind not in ("n", "part")]
@@ -582,7 +648,8 @@ def _sentence_candidates(sentence: str, offset: int, index: int) -> list[_Candid
 def _best(candidates: list[_Candidate], study_sentences: list[str]) -> int:
     """The sample: the best-ranked count, plus separately stated studies or control groups."""
     best = max(candidates, key=lambda c: (c.role, -c.position))
-    multi = [i for i, s in enumerate(study_sentences) if _MULTI_STUDY.search(s)]
+    spread = len({c.sentence for c in candidates}) > 1
+    multi = [i for i, s in enumerate(study_sentences) if spread and _MULTI_STUDY.search(s)]
     if len(multi) > 1:
         per_study = [
             max((c for c in candidates if c.sentence == i), key=lambda c: c.role, default=None)
@@ -606,14 +673,16 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
     if design is None and is_animal_study(article):
         return None
     study = _study_sentences(article)
+    number_words = not _NUMBER_WORDS.isdisjoint(_words(article.abstract or ""))
     candidates: list[_Candidate] = []
     offset = 0
     for index, sentence in enumerate(study):
-        candidates.extend(_sentence_candidates(sentence, offset, index))
+        if number_words or _ANY_DIGIT.search(sentence) is not None:
+            candidates.extend(_sentence_candidates(sentence, offset, index, number_words))
         offset += len(sentence) + 1
-    single = bool(_SINGLE_PERSON.search(article_text(article)))
     if not candidates:
-        return 1 if design == "case_report" or single else None
+        single = design == "case_report" or _SINGLE_PERSON.search(article_text(article))
+        return 1 if single else None
     value = _best(candidates, study)
     if design == "case_report" and value > 30:
         return 1
@@ -653,6 +722,11 @@ def is_animal_study(article: Article) -> bool:
 
 _CONCLUSION_LABEL = re.compile(r"conclu|interpretation|implication|summary|take[- ]home|"
                                r"significance|discussion", re.I)
+_CONCLUSION_IN_TEXT = re.compile(
+    r"(?:^|\n|;\s|\.\s)(?:CONCLUSIONS?|Conclusions?|INTERPRETATION|Interpretation|"
+    r"CONCLUSION AND RELEVANCE)\s*[:.]\s*(?P<text>.+)$",
+    re.S,
+)
 _CUES = re.compile(
     r"\b(?:in conclusion|we conclude|to conclude|conclusions?|these (?:findings|results|data)|"
     r"our (?:findings|results|data)|this study (?:shows|demonstrates|suggests|indicates|provides)|"
@@ -672,16 +746,17 @@ def extract_key_finding(article: Article) -> str | None:
     abstract = article.abstract or ""
     if not abstract.strip():
         return None
-    labelled = re.search(r"(?:^|\n|;\s|\.\s)(?:CONCLUSIONS?|Conclusions?|INTERPRETATION|"
-                         r"Interpretation|CONCLUSION AND RELEVANCE)\s*[:.]\s*(?P<text>.+)$",
-                         abstract, re.S)
-    if labelled:
-        return labelled.group("text").strip().split("\n")[0].strip() or None
+    if any(word in abstract for word in ("ONCLUSION", "onclusion", "NTERPRETATION",
+                                         "nterpretation")):
+        labelled = _CONCLUSION_IN_TEXT.search(abstract)
+        if labelled:
+            return labelled.group("text").strip().split("\n")[0].strip() or None
     sents = sentences(abstract)
     if not sents:
         return None
     best, best_score = sents[-1], -1.0
-    for i, s in enumerate(sents):
+    start = max(0, len(sents) - 4)  # conclusions close an abstract
+    for i, s in enumerate(sents[start:], start):
         position = (i + 1) / len(sents)
         score = 2.0 * position + 1.5 * len(_CUES.findall(s))
         if re.match(r"(?:in conclusion|we conclude|to conclude|in summary|overall|taken together|"

@@ -26,6 +26,7 @@ from pipelines.article import Article
 
 __all__ = [
     "CONDITIONS",
+    "DEFAULT_MODEL_PATH",
     "DESIGNS",
     "DRUGS",
     "FINDINGS",
@@ -58,15 +59,11 @@ DESIGNS = (
 DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
 ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
 SINGLE_LABEL: dict[str, tuple[str, ...]] = {"finding": FINDINGS, "design": DESIGNS}
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"
 MULTI_LABEL: dict[str, tuple[str, ...]] = {"conditions": CONDITIONS, "outcomes": OUTCOMES}
 
 # Everything a models file may contain besides builtins and numpy/scipy basics; checked by a test.
-TRUSTED_TYPES = (
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.CountVectorizer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-)
+TRUSTED_TYPES = ("sklearn.linear_model._logistic.LogisticRegression",)
 
 
 @dataclass(frozen=True)
@@ -141,11 +138,9 @@ class Document:
     title: str
     index: str
     conclusion: str
+    key_finding: str | None
     drug: str
     drug_confidence: float
-    design_cues: tuple[float, ...]
-    finding_cues: tuple[float, ...]
-    topic_cues: tuple[float, ...]
 
 
 def _index_tokens(article: Article) -> str:
@@ -157,152 +152,150 @@ def _index_tokens(article: Article) -> str:
 def document(article: Article, with_index: bool = True) -> Document:
     """Build the feature views of one article (indexing tokens only if ``with_index``)."""
     title = normalise(article.title or "")
-    abstract = normalise(article.abstract or "")
-    text = f"{title}\n{abstract}"
-    conclusion = normalise(extract.extract_key_finding(article) or "")
+    text = f"{title}\n{normalise(article.abstract or '')}"
+    key_finding = extract.extract_key_finding(article)
     if extract.mentions_ketamine(text):
         drug, drug_conf = extract.extract_drug(article)
     else:
         drug, drug_conf = "not_studied", 0.99
-    design_cues, finding_cues = _cues(title, abstract, conclusion, drug)
     return Document(
         text=text,
         title=title,
         index=_index_tokens(article) if with_index else "",
-        conclusion=conclusion,
+        conclusion=normalise(key_finding or ""),
+        key_finding=key_finding,
         drug=drug,
         drug_confidence=drug_conf,
-        design_cues=design_cues,
-        finding_cues=finding_cues,
-        topic_cues=_topic_cues(title, abstract, conclusion),
     )
 
 
-# Cue flags from TAXONOMY.md's wording; the classifiers weigh them.
-_CUES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (name, where, re.compile(pattern))
-    for name, where, pattern in (
-        ("t_meta", "title", r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review"),
-        ("a_meta", "abstract", r"meta-?analy|systematic(?:al)? review|scoping review|prisma|"
-                               r"(?:searched|search of) (?:pubmed|medline|embase)|databases? (?:were|was) searched"),
-        ("t_rct", "title", r"randomi[sz]ed|randomly|placebo-controlled|double-blind|crossover trial"),
-        ("a_random", "abstract", r"randomi[sz]ed|randomly (?:assigned|allocated)|randomi[sz]ation"),
-        ("a_blind", "abstract", r"double-blind|placebo-controlled|placebo|sham|cross-?over"),
-        ("open_label", "text", r"open-label|single-arm|single arm|non-?randomi[sz]ed|pilot|feasibility|"
-                               r"uncontrolled|quasi-experimental|pre-?post|phase (?:i|ii|1|2)\b"),
-        ("observational", "text", r"retrospective|cohort|cross-sectional|case-control|registry|"
-                                  r"survey|questionnaire|chart review|database|claims|prevalence|"
-                                  r"association|associated with|longitudinal"),
-        ("case", "text", r"case report|we (?:report|describe|present) (?:a|an|the case|two|three)|"
-                         r"year-old (?:man|woman|male|female|boy|girl|patient)|case series"),
-        ("t_case", "title", r"case report|a case of|: a case|case series"),
-        ("animal", "text", r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|monkeys?|rabbits?|"
-                           r"dogs?|pigs?|sheep|primates?|in vitro|cell line|wistar|sprague)\b"),
-        ("human", "text", r"\b(?:patients?|participants?|volunteers?|women|men|children|adults?|"
-                          r"adolescents?|individuals|people)\b"),
-        ("review", "text", r"\breview\b|this article|we discuss|overview|perspective|commentary|"
-                           r"editorial|guideline|consensus|narrative"),
-        ("t_protocol", "title", r"protocol|rationale and design|study design"),
-        ("qualitative", "text", r"qualitative|interviews?|focus groups?|thematic|grounded theory"),
-        ("negative", "conclusion", r"\bno (?:significant|difference|effect|benefit)|did not|"
-                                   r"not (?:significantly|superior|effective|associated)|failed to|"
-                                   r"no evidence|ineffective|does not|lack of"),
-        ("positive", "conclusion", r"effective|improv|reduc|significant|benefit|superior|safe|"
-                                   r"well tolerated|efficacious|promising|support"),
-        ("mixed", "conclusion", r"however|but not|although|inconclusive|mixed|transient|"
-                                r"some|partial|limited|further (?:studies|research)"),
-    )
+# Cues from TAXONOMY.md's wording. Each pattern is matched once against a fitted vocabulary, not
+# against every document: a cue's value is the number of its vocabulary terms (words and word
+# pairs) present in the document's view, so a batch needs one sparse product per view.
+_CUES: tuple[tuple[str, str, str], ...] = (
+    ("t_meta", "title", r"meta-analy|metaanaly|systematic review|scoping review|umbrella review"),
+    ("a_meta", "text", r"meta-analy|systematic review|scoping review|prisma|searched|databases|"
+                       r"^medline|^embase|cochrane|included studies|eligible studies"),
+    ("t_rct", "title", r"randomi[sz]|randomly|placebo-controlled|double-blind|crossover"),
+    ("a_random", "text", r"randomi[sz]|randomly"),
+    ("a_blind", "text", r"double-blind|placebo|sham|cross-?over|blinded"),
+    ("open_label", "text", r"open-label|single-arm|non-randomi|nonrandomi|pilot|feasibility|"
+                           r"uncontrolled|quasi-experimental|pre-post|single-group|^phase"),
+    ("observational", "text", r"retrospective|cohort|cross-sectional|case-control|registry|"
+                              r"survey|questionnaire|chart review|database|claims|prevalence|"
+                              r"association|associated with|longitudinal|nationwide"),
+    ("case", "text", r"case report|we report|we describe|we present|year-old|case series"),
+    ("t_case", "title", r"case report|case of|case series"),
+    ("animal", "text", r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|monkeys?|rabbits?|dogs?|"
+                       r"pigs?|sheep|primates?|wistar|sprague-dawley|c57bl|animals?)\b|in vitro|"
+                       r"cell line"),
+    ("human", "text", r"\b(?:patients?|participants?|volunteers?|women|men|children|adults?|"
+                      r"adolescents?|individuals|people)\b"),
+    ("review", "text", r"^review$|this article|we discuss|overview|perspective|commentary|"
+                       r"editorial|guideline|consensus|narrative|this review|we review"),
+    ("t_protocol", "title", r"protocol|rationale and design|study design"),
+    ("qualitative", "text", r"qualitative|interviews?$|focus groups?|thematic|grounded theory"),
 )
-
-
-# Topic terms per condition and outcome (TAXONOMY.md), counted in the title, in the objective
-# and in the whole abstract: a condition counts where it is the study's target, not a covariate.
-_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("depression", r"depress|antidepress|\bmdd\b|\btrd\b|dysthymi|bipolar|mood disorder|"
-                       r"melanchol|anhedoni|forced swim|tail suspension|learned helplessness"),
-        ("anxiety", r"anxi|panic|phobi|\bgad\b|elevated plus|worry"),
-        ("ptsd", r"post-?traumatic|\bptsd|ptss|\btrauma|acute stress disorder|fear (?:memory|"
-                 r"extinction|conditioning)"),
-        ("chronic_pain", r"chronic pain|neuralgi|neuropath(?:y|ic)|fibromyalg|migraine|headache|"
-                         r"complex regional|\bcrps\b|causalgia|phantom|back pain|cancer pain|"
-                         r"intractable pain|refractory pain|osteoarthriti|central pain|allodynia|"
-                         r"persistent pain|chronic (?:\w+ )?pain"),
-        ("acute_pain", r"postoperative|post-operative|surgery|surgical|procedural|anesthesia|"
-                       r"sedation|emergency department|labou?r pain|acute pain|analgesia"),
-        ("efficacy", r"efficacy|effective|improv|reduc|response|remission|symptom|score|relief|"
-                     r"quality of life|antidepressant-like|anxiolytic-like|outcomes?"),
-        ("suicidality", r"suicid"),
-        ("safety", r"adverse|side[- ]effects?|safety|safe\b|tolerab|dissociat|blood pressure|"
-                   r"heart rate|hemodynamic|abuse|misuse|toxic|impair|deficit|cystitis|"
-                   r"hallucinat|nausea|vomit|psychotomimetic|harm|risk"),
-        ("durability", r"long-term|maintenance|relapse|follow-up|sustained|durab|persist|lasting|"
-                       r"repeated|weeks after|months|prolonged"),
-        ("mechanism", r"mechanism|biomarker|receptor|signal|neuroimag|fmri|\bmri\b|bdnf|mtor|"
-                      r"synap|plasticity|gene|expression|pathway|glutamat|gaba|\beeg\b|"
-                      r"connectivity|inflammat|cytokine|metabol|neuron|cortex|hippocamp"),
-        ("intervention", r"treat|therap|intervention|administ|infusion|dose|drug|trial|program"),
-    )
+_FINDING_CUES: tuple[tuple[str, str, str], ...] = (
+    ("negative", "conclusion", r"^no significant|^no difference|^no effect|^no benefit|did not|"
+                               r"not significantly|not superior|not effective|failed to|"
+                               r"no evidence|ineffective|does not|lack of|unable to|^no$|^not$"),
+    ("positive", "conclusion", r"effective|improv|reduc|significant|benefit|superior|^safe|"
+                               r"well tolerated|efficacious|promising|support"),
+    ("mixed", "conclusion", r"however|but not|although|inconclusive|mixed|transient|^some$|"
+                            r"partial|limited|further studies|further research"),
 )
-_OBJECTIVE = re.compile(
-    r"^(?:objectives?|aims?|purpose|background and (?:objectives?|aims?)|introduction)\s*:|"
-    r"\b(?:we aimed|the aim|this study aimed|aims? (?:of|to)|we (?:investigated|examined|"
-    r"evaluated|assessed|tested)|to (?:investigate|examine|evaluate|assess|determine|compare|"
-    r"explore)|the purpose|objective)\b"
+# Topics per condition and outcome; a condition counts where it is the study's target.
+_TOPICS: tuple[tuple[str, str], ...] = (
+    ("depression", r"depress|antidepress|^mdd$|^trd$|dysthymi|bipolar|mood disorder|melanchol|"
+                   r"anhedoni|forced swim|tail suspension|learned helplessness"),
+    ("anxiety", r"anxi|panic|phobi|^gad$|elevated plus|worry"),
+    ("ptsd", r"post-?traumatic|^ptsd|^ptss|^trauma|acute stress disorder|fear memory|"
+             r"fear extinction|fear conditioning"),
+    ("chronic_pain", r"chronic pain|neuralgi|neuropath(?:y|ic)|fibromyalg|migraine|headache|"
+                     r"complex regional|^crps$|causalgia|phantom|back pain|cancer pain|"
+                     r"intractable pain|refractory pain|osteoarthriti|central pain|allodynia|"
+                     r"persistent pain|chronic \w+ pain|chronic non-"),
+    ("acute_pain", r"postoperative|post-operative|surgery|surgical|procedural|anesthesia|"
+                   r"sedation|emergency department|labou?r pain|acute pain|analgesia"),
+    ("efficacy", r"efficacy|effective|improv|reduc|response|remission|symptom|score|relief|"
+                 r"quality of|antidepressant-like|anxiolytic-like|outcomes?$"),
+    ("suicidality", r"suicid"),
+    ("safety", r"adverse|side effects?|side-effects?|safety|^safe$|tolerab|dissociat|"
+               r"blood pressure|heart rate|hemodynamic|abuse|misuse|toxic|impair|deficit|"
+               r"cystitis|hallucinat|nausea|vomit|psychotomimetic|harm|^risk"),
+    ("durability", r"long-term|maintenance|relapse|follow-up|sustained|durab|persist|lasting|"
+                   r"repeated|weeks after|^months$|prolonged"),
+    ("mechanism", r"mechanism|biomarker|receptor|signal|neuroimag|fmri|^mri$|bdnf|mtor|synap|"
+                  r"plasticity|^genes?$|expression|pathway|glutamat|^gaba|^eeg$|connectivity|"
+                  r"inflammat|cytokine|metabol|neuron|cortex|hippocamp"),
+    ("intervention", r"treat|therap|intervention|administ|infusion|^dose|^drug|trial|program"),
 )
-
-
-def _objective(abstract: str) -> str:
-    """The sentences that state what the study set out to do."""
-    return " ".join(s for s in extract.sentences(abstract)[:6] if _OBJECTIVE.search(s))
-
-
-def _cues(
-    title: str, abstract: str, conclusion: str, drug: str
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Design cue counts (with the drug rule's label) and the conclusion's direction flags."""
-    views = {"title": title, "abstract": abstract, "text": f"{title}\n{abstract}"}
-    design: list[float] = []
-    finding: list[float] = []
-    for _name, where, pattern in _CUES:
-        if where == "conclusion":
-            finding.append(float(bool(pattern.search(conclusion))))
-        else:
-            design.append(min(len(pattern.findall(views[where])), 3) / 3.0)
-    design += [float(drug == d) for d in DRUGS]
-    design.append(float(not abstract.strip()))
-    return tuple(design), tuple(finding)
-
-
-def _topic_cues(title: str, abstract: str, conclusion: str) -> tuple[float, ...]:
-    """Each topic's presence in the title, the objective, the abstract and the conclusion."""
-    objective = _objective(abstract)
-    flags: list[float] = []
-    for _name, pattern in _TOPICS:
-        in_title = bool(pattern.search(title))
-        in_objective = bool(pattern.search(objective))
-        count = len(pattern.findall(abstract))
-        flags.append(float(in_title))
-        flags.append(float(in_objective))
-        flags.append(min(count, 6) / 6.0)
-        flags.append(float(bool(pattern.search(conclusion))))
-        # TAXONOMY: a target "typically named in the title or the objective", not in passing.
-        flags.append(float(in_title or (in_objective and count >= 2) or count >= 4))
-    return tuple(flags)
-
-
+_TOPIC_VIEWS = ("title", "text", "conclusion")
 CUE_NAMES = {
-    "design_cues": (
-        *(c[0] for c in _CUES if c[1] != "conclusion"), *(f"drug_{d}" for d in DRUGS), "no_abstract"
-    ),
-    "finding_cues": tuple(c[0] for c in _CUES if c[1] == "conclusion"),
+    "design_cues": (*(c[0] for c in _CUES), *(f"drug_{d}" for d in DRUGS), "no_abstract"),
+    "finding_cues": tuple(c[0] for c in _FINDING_CUES),
     "topic_cues": tuple(
-        f"{t[0]}_{w}"
-        for t in _TOPICS
-        for w in ("title", "objective", "abstract", "conclusion", "target")
+        f"{t}_{w}" for t, _ in _TOPICS for w in (*_TOPIC_VIEWS, "target")
     ),
 }
+
+
+def _all_cues() -> list[tuple[str, str, str]]:
+    topics = [(f"{t}_{view}", view, pattern) for t, pattern in _TOPICS for view in _TOPIC_VIEWS]
+    return [*_CUES, *_FINDING_CUES, *topics]
+
+
+def cue_columns(vectorizers: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+    """For each view and cue, the vocabulary columns whose term matches the cue's pattern."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, view, pattern in _all_cues():
+        rx = re.compile(pattern)
+        vocab = vectorizers[view].vocabulary_
+        cols = sorted(i for term, i in vocab.items() if rx.search(term))
+        out.setdefault(view, {})[name] = np.array(cols, dtype=np.int32)
+    return out
+
+
+def _cue_counts(
+    blocks: Mapping[str, sp.csr_matrix], cue_index: Mapping[str, Mapping[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Count each cue's terms present per document, with one sparse product per view."""
+    counts: dict[str, np.ndarray] = {}
+    for view, cues in cue_index.items():
+        X = blocks[view]
+        present = sp.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape)
+        names = list(cues)
+        rows = np.concatenate([cues[n] for n in names]) if names else np.array([], dtype=int)
+        cols = np.concatenate([np.full(len(cues[n]), j) for j, n in enumerate(names)])
+        P = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                          shape=(X.shape[1], len(names)))
+        dense = np.asarray((present @ P).todense())
+        for j, n in enumerate(names):
+            counts[n] = dense[:, j]
+    return counts
+
+
+def _cue_blocks(
+    counts: Mapping[str, np.ndarray], docs: Sequence[Document], scale: float
+) -> dict[str, sp.csr_matrix]:
+    """The design, finding and topic cue blocks, each feature in [0, scale]."""
+    n = len(docs)
+    design = [np.minimum(counts[c[0]], 6) / 6.0 for c in _CUES]
+    design += [np.array([float(d.drug == drug) for d in docs]) for drug in DRUGS]
+    design.append(np.array([float(len(d.text) - len(d.title) < 5) for d in docs]))
+    finding = [np.minimum(counts[c[0]], 1) for c in _FINDING_CUES]
+    topic = []
+    for t, _ in _TOPICS:
+        title, text, concl = (counts[f"{t}_{v}"] for v in _TOPIC_VIEWS)
+        # TAXONOMY: a target is "typically named in the title or the objective", not in passing.
+        target = (title > 0) | ((text >= 2) & (concl > 0)) | (text >= 4)
+        topic += [np.minimum(title, 1), np.minimum(text, 6) / 6.0, np.minimum(concl, 1), target]
+    return {
+        name: sp.csr_matrix(np.column_stack(cols).reshape(n, len(cols)).astype(np.float32) * scale)
+        for name, cols in (("design_cues", design), ("finding_cues", finding),
+                           ("topic_cues", topic))
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,18 +317,22 @@ _NONRANDOM_TITLE = re.compile(
 )
 
 
-def design_rule(article: Article) -> str | None:
+def design_rule(
+    article: Article, title: str | None = None, abstract: str | None = None
+) -> str | None:
     """Return a design that the title, publication types or protocol wording state outright.
 
     Each rule is one of TAXONOMY.md's definitions read literally; none is consulted unless it
     names the design unambiguously (the classifier decides everything else).
     """
-    title = normalise(article.title or "")
-    abstract = normalise(article.abstract or "")
+    title = normalise(article.title or "") if title is None else title
+    abstract = normalise(article.abstract or "") if abstract is None else abstract
     ptypes = {p.lower() for p in article.publication_types}
-    if (_PROTOCOL_TITLE.search(title) and not re.search(r"results?|outcomes? of|effects? of",
-                                                        title)) or (
-        _PROTOCOL_TEXT.search(abstract) and not _REPORTED.search(abstract)
+    protocol_words = "protocol" in abstract or "we will" in abstract
+    if protocol_words and (
+        (_PROTOCOL_TITLE.search(title) and not re.search(r"results?|outcomes? of|effects? of",
+                                                         title))
+        or (_PROTOCOL_TEXT.search(abstract) and not _REPORTED.search(abstract))
     ):
         return "review"
     if _META_TITLE.search(title) or ptypes & {"meta-analysis", "systematic review"}:
@@ -362,6 +359,7 @@ class Models:
     """Fitted vectorisers and per-field classifiers; ``predict`` labels a batch of articles."""
 
     vectorizers: dict[str, Any]
+    cue_index: dict[str, dict[str, np.ndarray]]
     classifiers: dict[str, Any]
     thresholds: dict[str, list[float]]
     version: str
@@ -369,15 +367,31 @@ class Models:
 
     def features(self, docs: Sequence[Document]) -> dict[str, sp.csr_matrix]:
         """Vectorise a batch once: the feature blocks every classifier reads."""
-        return build_features(self.vectorizers, docs, cue_scale=self.config["cue_scale"])
+        return build_features(self.vectorizers, self.cue_index, docs, self.config["cue_scale"])
 
     def predict(self, articles: Sequence[Article], n_jobs: int = 1) -> list[Article]:
-        """Return the articles with every label field, confidence and model_version filled."""
+        """Return the articles with every label field, confidence and model_version filled.
+
+        ``n_jobs > 1`` splits a large batch over forked worker processes (Linux).
+        """
         articles = list(articles)
-        if n_jobs > 1 and len(articles) >= 1000:
-            return _predict_parallel(self, articles, n_jobs)
+        if n_jobs > 1 and len(articles) >= PARALLEL_MIN_BATCH:
+            labels = _labels_parallel(self, articles, n_jobs)
+        else:
+            labels = self.labels(articles)
+        return [dataclasses.replace(a, **lab) for a, lab in zip(articles, labels, strict=True)]
+
+    def labels(self, articles: Sequence[Article]) -> list[dict[str, Any]]:
+        """The label fields of each article, as keyword arguments for ``dataclasses.replace``."""
+        if not articles:
+            return []
         docs = [document(a) for a in articles]
-        return self._label(articles, docs)
+        probs = self.probabilities(self.features(docs))
+        return [
+            self._labels_for(article, doc, {k: probs[k][i] for k in SINGLE_LABEL},
+                             {k: probs[k][i] for k in MULTI_LABEL})
+            for i, (article, doc) in enumerate(zip(articles, docs, strict=True))
+        ]
 
     def _label(self, articles: Sequence[Article], docs: Sequence[Document]) -> list[Article]:
         if not articles:
@@ -423,7 +437,7 @@ class Models:
         single: Mapping[str, np.ndarray],
         multi: Mapping[str, np.ndarray],
     ) -> dict[str, Any]:
-        design, design_p = decide_design(article, single["design"], self.config)
+        design, design_p = decide_design(article, single["design"], self.config, doc)
         finding_p = single["finding"]
         finding = FINDINGS[int(np.argmax(finding_p))]
         confidence: dict[str, float] = {"design": design_p, "finding": float(finding_p.max())}
@@ -438,7 +452,7 @@ class Models:
         confidence["routes"] = 0.9 if labels["routes"] or doc.drug == "not_studied" else 0.7
         labels["sample_size"] = extract.extract_sample_size(article, design)
         confidence["sample_size"] = 0.8 if labels["sample_size"] is not None else 0.7
-        labels["key_finding"] = extract.extract_key_finding(article)
+        labels["key_finding"] = doc.key_finding
         labels["confidence"] = tuple((k, round(confidence[k], 4)) for k in _FIELD_ORDER)
         labels["model_version"] = self.version
         return labels
@@ -448,7 +462,8 @@ class Models:
         import skops.io as sio
 
         payload = {
-            "vectorizers": self.vectorizers,
+            "vectorizers": {k: _vectorizer_state(v) for k, v in self.vectorizers.items()},
+            "cue_index": self.cue_index,
             "classifiers": self.classifiers,
             "thresholds": self.thresholds,
             "version": self.version,
@@ -462,10 +477,10 @@ _FIELD_ORDER = ("conditions", "outcomes", "finding", "design", "drug", "routes",
 
 
 def decide_design(
-    article: Article, probs: np.ndarray, config: Mapping[str, Any]
+    article: Article, probs: np.ndarray, config: Mapping[str, Any], doc: Document | None = None
 ) -> tuple[str, float]:
     """Combine rules and classifier: stated designs win, RCTs are favoured at a low threshold."""
-    ruled = design_rule(article)
+    ruled = design_rule(article) if doc is None else design_rule(article, doc.title, doc.text)
     if ruled is not None:
         return ruled, max(0.95, float(probs[DESIGNS.index(ruled)]))
     best = int(np.argmax(probs))
@@ -478,20 +493,26 @@ def decide_design(
     return DESIGNS[best], float(probs[best])
 
 
-def build_features(
-    vectorizers: Mapping[str, Any],
-    docs: Sequence[Document],
-    fit: bool = False,
-    cue_scale: float = 1.0,
+def vectorize(
+    vectorizers: Mapping[str, Any], docs: Sequence[Document], fit: bool = False
 ) -> dict[str, sp.csr_matrix]:
-    """The feature blocks of a batch: TF-IDF views, indexing tokens and cue flags."""
-    blocks = {
+    """The TF-IDF and indexing blocks of a batch (fitting the vectorisers if ``fit``)."""
+    return {
         name: (vec.fit_transform if fit else vec.transform)([getattr(d, name) for d in docs])
         for name, vec in vectorizers.items()
     }
-    for name in CUE_NAMES:
-        values = np.array([getattr(d, name) for d in docs], dtype=np.float32)
-        blocks[name] = sp.csr_matrix(values.reshape(len(docs), len(CUE_NAMES[name])) * cue_scale)
+
+
+def build_features(
+    vectorizers: Mapping[str, Any],
+    cue_index: Mapping[str, Mapping[str, np.ndarray]],
+    docs: Sequence[Document],
+    cue_scale: float = 1.0,
+    blocks: dict[str, sp.csr_matrix] | None = None,
+) -> dict[str, sp.csr_matrix]:
+    """All feature blocks of a batch: TF-IDF views, indexing tokens and cue flags."""
+    blocks = vectorize(vectorizers, docs) if blocks is None else blocks
+    blocks.update(_cue_blocks(_cue_counts(blocks, cue_index), docs, cue_scale))
     return blocks
 
 
@@ -539,19 +560,68 @@ def new_classifier(
     )
 
 
-def _predict_chunk(models: Models, articles: list[Article]) -> list[Article]:
-    return models.predict(articles, n_jobs=1)
+PARALLEL_MIN_BATCH = 2000
+_worker_models: Models | None = None  # set in forked workers only, by _init_worker
 
 
-def _predict_parallel(models: Models, articles: list[Article], n_jobs: int) -> list[Article]:
-    from joblib import Parallel, delayed
+def _init_worker(models: Models) -> None:
+    global _worker_models
+    _worker_models = models
 
-    size = -(-len(articles) // n_jobs)
+
+def _worker_labels(articles: list[Article]) -> list[dict[str, Any]]:
+    assert _worker_models is not None
+    return _worker_models.labels(articles)
+
+
+def _labels_parallel(models: Models, articles: list[Article], n_jobs: int) -> list[dict[str, Any]]:
+    """Label a batch in forked processes: the models reach workers by fork, not by pickle."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return models.labels(articles)
+    size = -(-len(articles) // (2 * n_jobs))
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
-    parts = Parallel(n_jobs=n_jobs, backend="loky")(
-        delayed(_predict_chunk)(models, chunk) for chunk in chunks
-    )
-    return [a for part in parts for a in part]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(models,)) as pool:
+        parts = pool.map(_worker_labels, chunks, chunksize=1)
+    return [lab for part in parts for lab in part]
+
+
+_VECTORIZER_PARAMS = ("token_pattern", "lowercase", "ngram_range", "min_df", "max_features",
+                      "sublinear_tf", "binary")
+
+
+def _vectorizer_state(vec: CountVectorizer) -> dict[str, Any]:
+    """A vectoriser as plain values: its vocabulary as one string in column order, its idf.
+
+    Kept this way because a 30,000-entry dict costs seconds to load through skops, an array
+    and a string cost milliseconds.
+    """
+    params = {k: v for k, v in vec.get_params().items() if k in _VECTORIZER_PARAMS}
+    params["ngram_range"] = list(params["ngram_range"])
+    terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+    state: dict[str, Any] = {
+        "kind": "tfidf" if isinstance(vec, TfidfVectorizer) else "count",
+        "params": params,
+        "vocabulary": "\n".join(terms),
+    }
+    if isinstance(vec, TfidfVectorizer):
+        state["idf"] = np.asarray(vec.idf_, dtype=np.float64)
+    return state
+
+
+def _vectorizer_from_state(state: Mapping[str, Any]) -> CountVectorizer:
+    params = dict(state["params"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    terms = state["vocabulary"].split("\n") if state["vocabulary"] else []
+    vocabulary = {t: i for i, t in enumerate(terms)}
+    cls = TfidfVectorizer if state["kind"] == "tfidf" else CountVectorizer
+    vec = cls(vocabulary=vocabulary, dtype=np.float32, **params)
+    vec._validate_vocabulary()
+    if state["kind"] == "tfidf":
+        vec.idf_ = np.asarray(state["idf"])
+    return vec
 
 
 def load_models(path: Path | str) -> Models:
@@ -560,7 +630,8 @@ def load_models(path: Path | str) -> Models:
 
     payload = sio.load(Path(path), trusted=list(TRUSTED_TYPES))
     return Models(
-        vectorizers=payload["vectorizers"],
+        vectorizers={k: _vectorizer_from_state(v) for k, v in payload["vectorizers"].items()},
+        cue_index=payload["cue_index"],
         classifiers=payload["classifiers"],
         thresholds={k: list(v) for k, v in payload["thresholds"].items()},
         version=payload["version"],

@@ -34,10 +34,12 @@ from pipelines.model import (
     ModelConfig,
     Models,
     build_features,
+    cue_columns,
     document,
     field_matrix,
     new_classifier,
     new_vectorizers,
+    vectorize,
 )
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 VERSION_PREFIX = "2026.11"
+MODEL_FILE = "classifier.skops"
 GOALS = {
     "conditions": ("micro_f1", 0.93),
     "outcomes": ("micro_f1", 0.85),
@@ -173,10 +176,10 @@ _DESIGN_PTYPES = (
     ({"review", "editorial", "comment", "letter", "news", "practice guideline", "guideline",
       "consensus development conference", "clinical trial protocol", "lecture"}, "review"),
 )
+# "Prospective Studies" and "Follow-Up Studies" index many trials too, so they are not used.
 _OBSERVATIONAL_MESH = {
     "retrospective studies", "cross-sectional studies", "cohort studies", "case-control studies",
-    "longitudinal studies", "follow-up studies", "surveys and questionnaires", "health surveys",
-    "prospective studies", "registries",
+    "surveys and questionnaires", "health surveys", "registries",
 }
 _TRIAL_PTYPES = {"clinical trial", "controlled clinical trial", "clinical trial, phase i",
                  "clinical trial, phase ii", "clinical trial, phase iii", "clinical trial, phase iv"}
@@ -223,7 +226,9 @@ def _distant_design(article: Article) -> str | None:
     if ptypes & _TRIAL_PTYPES:
         text = extract.article_text(article)
         return "rct" if re.search(r"randomi[sz]|randomly", text, re.I) else "nonrandomized_trial"
-    if "humans" in mesh and mesh & _OBSERVATIONAL_MESH:
+    if "humans" in mesh and mesh & _OBSERVATIONAL_MESH and not re.search(
+        r"randomi[sz]|randomly|placebo", extract.article_text(article), re.I
+    ):
         return "observational"
     return None
 
@@ -312,8 +317,10 @@ def _fit(data: _Data, seed_index: Sequence[int], config: ModelConfig) -> Models:
     seed_labels = [data.seed_labels[i] for i in seed_index]
     vectorizers = new_vectorizers(config)
     n = len(seed_docs)
-    B_all = build_features(vectorizers, seed_docs + data.distant_docs, fit=True,
-                           cue_scale=config.cue_scale)
+    docs = seed_docs + data.distant_docs
+    raw = vectorize(vectorizers, docs, fit=True)
+    cue_index = cue_columns(vectorizers)
+    B_all = build_features(vectorizers, cue_index, docs, config.cue_scale, blocks=raw)
     B_seed = {k: v[:n] for k, v in B_all.items()}
     B_dist = {k: v[n:] for k, v in B_all.items()} if data.distant_docs else None
     classifiers: dict[str, Any] = {}
@@ -333,7 +340,19 @@ def _fit(data: _Data, seed_index: Sequence[int], config: ModelConfig) -> Models:
                              for label in names]
         thresholds[name] = _tune_thresholds(X, y, w, len(seed_labels), names, config.C[name],
                                             config)
-    return Models(vectorizers, classifiers, thresholds, "", config.to_json())
+    return _compact(Models(vectorizers, cue_index, classifiers, thresholds, "", config.to_json()))
+
+
+def _compact(models: Models) -> Models:
+    """Shrink the models for the repository: drop pruned terms, store weights as float32."""
+    for vec in models.vectorizers.values():
+        if hasattr(vec, "stop_words_"):
+            del vec.stop_words_  # only for introspection; the pruned n-grams are most of the file
+    for clf in [*(models.classifiers[n] for n in SINGLE_LABEL),
+                *(c for n in MULTI_LABEL for c in models.classifiers[n])]:
+        clf.coef_ = clf.coef_.astype(np.float32)
+        clf.intercept_ = clf.intercept_.astype(np.float32)
+    return models
 
 
 def _fit_binary(X: Any, y: Sequence[Sequence[str]], label: str, w: np.ndarray, C: float,
@@ -650,3 +669,34 @@ def _goal_value(out: Mapping[str, Any], key: str, metric: str) -> float:
     if key == "design_rct_recall":
         return float(out["design"]["rct_recall"])
     return float(out[key][metric])
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point: rebuild the shipped models from the repository's data
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train on the repository's data, write models/ and the reports; optionally cross-validate."""
+    import argparse
+
+    from pipelines.settings import PROJECT_DIR
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.training", description=main.__doc__)
+    parser.add_argument("--root", type=Path, default=PROJECT_DIR)
+    parser.add_argument("--out", type=Path, default=None, help="models directory (default root/models)")
+    parser.add_argument("--cv", action="store_true", help="also write the cross-validation report")
+    args = parser.parse_args(argv)
+    out = args.out or args.root / "models"
+    seed, labels, distant = repository_inputs(args.root)
+    models, report = train_models(seed, labels, distant)
+    models.save(out / MODEL_FILE)
+    (out / "training-report.json").write_text(json.dumps(report.to_json(), indent=1) + "\n")
+    if args.cv:
+        cv = cross_validate(seed, labels, distant)
+        (out / "cv-report.json").write_text(json.dumps(cv.to_json(), indent=1) + "\n")
+    print(models.version)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

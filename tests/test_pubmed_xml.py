@@ -7,10 +7,11 @@ import http.server
 import io
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import psutil
 import pytest
@@ -73,8 +74,12 @@ def test_split_yields_each_record_exactly_as_received() -> None:
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 7, 15, 16, 17, 100, 4099])
 def test_split_is_independent_of_read_boundaries(chunk_size: int) -> None:
-    expected = list(split_records(io.BytesIO(FEATURES)))
-    assert list(split_records(io.BytesIO(FEATURES), chunk_size=chunk_size)) == expected
+    chunks = list(split_records(io.BytesIO(FEATURES)))
+    junk = document(chunks[0], b"<!-- c --><?pi x?><Junk>x</Junk> stray text", chunks[1])
+    for data in (FEATURES, junk):
+        expected = list(split_records(io.BytesIO(data)))
+        assert list(split_records(io.BytesIO(data), chunk_size=chunk_size)) == expected
+    assert list(split_records(io.BytesIO(junk)))[1] == b"<Junk>x</Junk> stray text\n"
 
 
 def test_records_without_whitespace_between_them() -> None:
@@ -185,11 +190,15 @@ def test_ketamine_record_whole() -> None:
         year=2021,
         pub_date="2021 May 29",
         doi="10.1016/j.biopha.2021.111788",
-        authors=("Pande R", "Parikh A", "Shenoda B", "Ramanathan S", "Alexander GM")
-        + ("Schwartzman RJ", "Ajit SK"),
+        authors=(
+            *("Pande R", "Parikh A", "Shenoda B", "Ramanathan S"),
+            *("Alexander GM", "Schwartzman RJ", "Ajit SK"),
+        ),
         publication_types=("Journal Article",),
-        keywords=("CXCL5", "Complex regional pain syndrome", "Inflammation", "Pain")
-        + ("miR-605", "miRNA"),
+        keywords=(
+            *("CXCL5", "Complex regional pain syndrome", "Inflammation"),
+            *("Pain", "miR-605", "miRNA"),
+        ),
         language="eng",
         status="Publisher",
         entry_date=date(2021, 6, 1),
@@ -241,9 +250,16 @@ def test_structured_abstract_matches_training_data_format() -> None:
         "OBJECTIVES: To examine attitudes and beliefs about medical cannabis (MC)"
     )
     assert "Israel and Thailand.\nDESIGN: Cross-sectional survey" in (article.abstract or "")
-    assert article.abstract == "\n".join(
-        f"{s.label}: {s.text}" for s in article.abstract_sections
-    )
+    assert article.abstract == "\n".join(f"{s.label}: {s.text}" for s in article.abstract_sections)
+
+
+def test_unlabelled_placeholder_is_no_label() -> None:
+    """NLM writes Label="UNLABELLED" on some sections (9 in the two NLM files); PubMed hides it."""
+    raw = record_bytes("33864906").replace(b'Label="OBJECTIVES"', b'Label="UNLABELLED"')
+    article = parse_record(raw)
+    assert isinstance(article, Article)
+    assert article.abstract_sections[0].label is None
+    assert (article.abstract or "").startswith("To examine attitudes")
 
 
 def test_dates_and_collective_names() -> None:
@@ -278,6 +294,36 @@ def test_year_falls_back_to_medline_date_and_article_date() -> None:
     article = parse_record(no_pubdate_year)
     assert isinstance(article, Article)
     assert (article.year, article.pub_date) == (2021, "Jun 7")  # from ArticleDate
+
+
+def test_date_created_wins_over_the_pubmed_history_date() -> None:
+    (article,) = parse_bytes(
+        (DATA / "formats/eutils-recorded/test_efetch__0__efetch.xml").read_bytes()
+    )
+    assert (article.pmid, article.created_date, article.year) == (
+        "1234567",
+        date(1977, 1, 29),
+        1975,
+    )
+
+
+def test_fallbacks_for_abbreviation_pages_and_authors() -> None:
+    """Real record, edited the ways other real records differ."""
+    raw = record_bytes("32680798")
+    edited = (
+        raw.replace(b"<ISOAbbreviation>Enferm Infecc Microbiol Clin</ISOAbbreviation>", b"")
+        .replace(b"<MedlinePgn>279-282</MedlinePgn>", b"<StartPage>279</StartPage>")
+        .replace(b'<Author ValidYN="Y">', b'<Author ValidYN="N">', 1)
+        .replace(b"<Initials>M</Initials>", b"")
+    )
+    assert edited.count(b"<Initials>") == raw.count(b"<Initials>") - 1
+    article, before = parse_record(edited), parse_record(raw)
+    assert isinstance(article, Article) and isinstance(before, Article)
+    assert article.journal_abbrev == "Enferm Infecc Microbiol Clin"  # from MedlineTA
+    assert (before.pages, article.pages) == ("279-282", "279")
+    assert before.authors[:2] == ("Mulet X", "Fernández-Esgueva M")
+    assert article.authors[0] == "Fernández-Esgueva M"  # ValidYN="N" dropped; from ForeName
+    assert len(article.authors) == len(before.authors) - 1
 
 
 def test_doi_only_from_the_records_own_ids() -> None:
@@ -361,7 +407,7 @@ LAUGHS = b"""<?xml version="1.0"?>
         (XXE, "declares entities"),
         (LAUGHS, "declares entities"),
         (b'<!DOCTYPE x [<!ENTITY % p SYSTEM "http://x/">%p;]><PubmedArticleSet/>', "entities"),
-        (b'<!DOCTYPE x [%p;]><PubmedArticleSet/>', "parameter entities"),
+        (b"<!DOCTYPE x [%p;]><PubmedArticleSet/>", "parameter entities"),
         (b'<!DOCTYPE x [<!ATTLIST PMID Version CDATA "9">]><PubmedArticleSet/>', "internal subset"),
     ],
 )
@@ -372,7 +418,7 @@ def test_entity_declarations_refused_before_anything_is_yielded(data: bytes, mes
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         self.hits.append(self.path)
@@ -392,7 +438,7 @@ def dtd_server() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
     handler = type("Handler", (_Recorder,), {"hits": hits})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", hits
@@ -449,7 +495,7 @@ def test_undeclared_entity_in_a_record_is_quarantined() -> None:
         ((ENTREZ / "esearch1.xml").read_bytes(), "got <eSearchResult>"),
         ((ENTREZ / "epost2.xml").read_bytes(), "Invalid db name specified"),
         (b"<ERROR>Empty id list - nothing todo</ERROR>\n", "got <ERROR>.*Empty id list"),
-        (b'{"error": "API rate limit exceeded", "count": "11"}', "starts with b'{\"error\""),
+        (b'{"error": "API rate limit exceeded", "count": "11"}', 'starts with b\'{"error"'),
         (b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "got <html>"),
         (b"", "empty document"),
         (b"  \n", "empty document"),
@@ -479,7 +525,9 @@ def test_content_after_the_root_is_refused() -> None:
         (lambda c: c.replace(b"</MedlineCitation>", b""), "well-formed"),
     ],
 )
-def test_damaged_record_in_a_batch_is_quarantined(damage, reason: str) -> None:  # noqa: ANN001
+def test_damaged_record_in_a_batch_is_quarantined(
+    damage: Callable[[bytes], bytes], reason: str
+) -> None:
     chunks = list(split_records(io.BytesIO(FEATURES)))
     chunks[4] = damage(chunks[4])
     records = parse_bytes(document(*chunks))
@@ -546,7 +594,8 @@ def mutated(draw: st.DrawFn) -> bytes:
             start, end = draw(st.sampled_from(TAGS))
             start, end = min(start, len(data)), min(end, len(data))
         else:
-            start = draw(st.integers(0, max(len(data) - 1, 0)))
+            last = max(len(data) - 1, 0)
+            start = draw(st.integers(0, last) | st.integers(min(len(PROLOG) + 20, last), last))
             end = start + (1 if kind == "flip" else draw(st.integers(0, 300)))
         if kind == "flip":
             data[start:end] = bytes([draw(st.integers(0, 255))])
@@ -593,7 +642,7 @@ class _Repeat(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         if not self.pending:
             self.pending = next(self.parts, None) or self.tail
             self.tail = b"" if self.pending is self.tail else self.tail

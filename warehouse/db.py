@@ -405,6 +405,128 @@ class Warehouse:
         finally:
             self._con.execute("DETACH snapshot_copy")
 
+    # --- dashboards: snapshot reads and the reviewers' corrections file ----------------------
+    # The dashboard reads the published snapshot, one short read-only connection per load,
+    # and keeps reviewers' corrections in a small DuckDB file of its own (it is that file's
+    # only writer) until they are merged into `label_corrections` here, by correction_id.
+
+    @classmethod
+    def open_when_free(
+        cls, path: Path | str, *, read_only: bool = False, wait_seconds: float = 0.0
+    ) -> Self | None:
+        """Open, waiting up to wait_seconds for another process's lock; None if it stays held.
+
+        DuckDB refuses a held lock at once; callers that share a file with another process
+        (the nightly job, the dashboard) wait briefly or skip instead of failing.
+        """
+        return cls._when_free(lambda: cls.open(path, read_only=read_only), wait_seconds)
+
+    @classmethod
+    def open_corrections(cls, path: Path | str, *, wait_seconds: float = 5.0) -> Self | None:
+        """Open (creating) a dashboard corrections file, or None if it stays locked.
+
+        Always read-write: within one process DuckDB refuses a read-only connection to a
+        file that a read-write one holds, and the dashboard both reads and appends.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {"storage_compatibility_version": STORAGE_VERSION}
+        con = cls._when_free(lambda: duckdb.connect(str(path), config=config), wait_seconds)
+        if con is None:
+            return None
+        wh = cls(con, path, False)
+        try:
+            wh._run("write", "correction_schema")
+        except BaseException:
+            wh.close()
+            raise
+        return wh
+
+    @staticmethod
+    def _when_free(connect: Any, wait_seconds: float) -> Any:
+        """Call connect() until no other process holds the file's lock; None past the wait."""
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.02
+        while True:
+            try:
+                return connect()
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.5)
+
+    def append_correction(self, correction: Mapping[str, Any]) -> None:
+        """Append one correction (the columns of label_corrections) to a corrections file."""
+        self._run("write", "correction_append", correction)
+
+    def correction_rows(self) -> list[dict[str, Any]]:
+        """Every correction this file holds, JSON values as text, oldest first."""
+        return self._dicts(read_sql("read", "dash_correction_rows"))
+
+    def merge_corrections(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert the corrections this warehouse lacks, by correction_id; return how many."""
+        if not rows:
+            return 0
+        with self._transaction():
+            inserted = self._run("write", "correction_merge", {"rows": [dict(r) for r in rows]})
+        return len(inserted)
+
+    def set_pending_corrections(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Hand this connection's marts.dash_* views the dashboard's own corrections."""
+        if rows:
+            self._run("write", "correction_pending", {"rows": [dict(r) for r in rows]})
+
+    def query_frame(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Run a named SELECT under sql/read/ and return a pandas DataFrame."""
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a statement name: {name!r}")
+        sql = read_sql("read", name)
+        statements = self._con.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise ValueError("query_frame() runs exactly one SELECT statement")
+        return self._con.execute(sql, dict(params or {})).df()
+
+    @classmethod
+    def open_memory_copy(
+        cls,
+        source: Path | str,
+        relations: Sequence[str],
+        pending: Sequence[Mapping[str, Any]] = (),
+    ) -> Self:
+        """An in-memory warehouse holding copies of some `marts` relations of a file.
+
+        For a reader asking many questions of one published snapshot: the marts are views
+        over every article, so copying them once (the dashboard's pending corrections handed
+        in first) lets each later question scan a small table instead of a million rows.
+        The file is attached read-only only while copying; the copy holds no lock on it.
+        """
+        con = duckdb.connect(":memory:")
+        wh = cls(con, Path(source), True)
+        try:
+            ((memory,),) = wh._run("read", "current_database")
+            wh.set_pending_corrections(pending)
+            con.execute("ATTACH ? AS copy_source (READ_ONLY)", [str(source)])
+            con.execute(f"CREATE SCHEMA {_quote_identifier(memory)}.marts")
+            con.execute("USE copy_source")  # the views name their tables without a catalog
+            for name in relations:
+                if not _NAME.fullmatch(name):
+                    raise ValueError(f"not a relation name: {name!r}")
+                # Identifiers cannot be bound; these are checked names of marts relations.
+                con.execute(
+                    f"CREATE TABLE {_quote_identifier(memory)}.marts.{name} AS "
+                    f"SELECT * FROM copy_source.marts.{name}"
+                )
+            con.execute(f"USE {_quote_identifier(memory)}")
+            con.execute("DETACH copy_source")
+        except BaseException:
+            wh.close()
+            raise
+        return wh
+
 
 @dataclass(frozen=True)
 class _Staged:

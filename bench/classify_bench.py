@@ -1,0 +1,73 @@
+"""Classification throughput on a real PubMed update file; parsing is done first and not timed.
+
+    .venv/bin/python bench/classify_bench.py [--xml FILE] [--models FILE] [--jobs 2]
+
+Prints abstracts per second for ``Models.predict`` and, measured in the same process on the same
+texts, for a bare TF-IDF transform (word 1-2 grams, the cheapest step any text classifier needs),
+and the ratio of the two. The ratio is what to compare across machines and loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import time
+from pathlib import Path
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from pipelines.article import Article
+from pipelines.model import DEFAULT_MODEL_PATH, load_models
+from pipelines.pubmed_xml import iter_records
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_XML = ROOT / "data" / "pubmed" / "pubmed21n1298-sample.xml.gz"
+
+
+def parse(path: Path) -> list[Article]:
+    """All articles of a PubMed XML file (plain or gzip)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        return [r for r in iter_records(stream) if isinstance(r, Article)]  # type: ignore[arg-type]
+
+
+def baseline_seconds(texts: list[str]) -> float:
+    """Time a bare word 1-2 gram TF-IDF transform of the texts (fitted beforehand, untimed)."""
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=30000, sublinear_tf=True)
+    vec.fit(texts[:5000])
+    start = time.perf_counter()
+    vec.transform(texts)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--xml", type=Path, default=DEFAULT_XML)
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (the goal: 2 cores)")
+    args = parser.parse_args()
+
+    articles = parse(args.xml)
+    models = load_models(args.models)
+    texts = [f"{a.title or ''}\n{a.abstract or ''}" for a in articles]
+    models.predict(articles[:200], n_jobs=1)  # warm caches and imports, untimed
+
+    base = baseline_seconds(texts)
+    start = time.perf_counter()
+    labelled = models.predict(articles, n_jobs=args.jobs)
+    seconds = time.perf_counter() - start
+    assert len(labelled) == len(articles)
+
+    n = len(articles)
+    print(f"records: {n} ({sum(1 for a in articles if a.abstract)} with an abstract); "
+          f"cores: {os.cpu_count()}; jobs: {args.jobs}; model: {models.version}")
+    print(f"baseline TF-IDF transform (1 process): {n / base:9.0f} abstracts/s  ({base:.2f} s)")
+    print(f"classification ({args.jobs} processes):   {n / seconds:9.0f} abstracts/s  "
+          f"({seconds:.2f} s)")
+    print(f"ratio classification / baseline: {base / seconds:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,277 @@
+"""Query latency of the dashboards' marts at 1,000,000 studies, made by replicating real ones.
+
+Builds the labelled warehouse of the dashboard tests (the bundled real records with their seed
+labels), replicates its articles under new PMIDs up to --studies rows, adds reviewer
+corrections, then times every read the pages make as the app makes it (the filtered marts
+copied into memory once per snapshot; one study and the text search read from the file,
+opened read-only per query with the pending corrections handed over), and each read again
+straight from the views of the file. Printed: p50 and p95 per read and their ratio to a
+baseline `count(*)` timed the same way in the same run.
+
+    .venv/bin/python bench/dashboard_bench.py [--studies 1000000] [--repeat 30] [--dir DIR]
+        [--reuse]   (with --dir: time the file a previous run built there)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from dashboard_fixtures import build_labelled_warehouse  # noqa: E402
+
+from dashboards.filters import Filters, search_params  # noqa: E402
+from dashboards.reads import COPIED, FILE_READS  # noqa: E402
+from warehouse.db import STORAGE_VERSION, Warehouse  # noqa: E402
+
+PMID_STRIDE = 100_000_000  # above every real PMID, so copies never collide
+MERGED_CORRECTIONS = 2_000
+PENDING_CORRECTIONS = 20
+GOAL_P95_MS = 100.0
+
+ANY = Filters()
+NARROW = Filters(year_from=2010, year_to=2025, drugs=("ketamine", "esketamine"), min_design="rct")
+CELL = ANY.for_cell("depression", "efficacy")
+TEXT = Filters(text="treatment-resistant depression")
+
+
+def queries(pmid: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every read the pages make, with the parameters a user would give them."""
+    labelled = {"pmids": None, "labelled_only": True}
+    return {
+        "map (no filter)": ("dash_map", ANY.map_params()),
+        "map (years, drugs, RCT+)": ("dash_map", NARROW.map_params()),
+        "trends (no filter)": ("dash_trends", ANY.map_params()),
+        "trends (years, drugs, RCT+)": ("dash_trends", NARROW.map_params()),
+        "studies (no filter, 500 newest)": ("dash_studies", ANY.studies_params()),
+        "studies count (no filter)": ("dash_studies_count", ANY.count_params(**labelled)),
+        "studies (one map cell)": ("dash_studies", CELL.studies_params()),
+        "studies count (one map cell)": ("dash_studies_count", CELL.count_params(**labelled)),
+        "studies (cell, largest N)": ("dash_studies", CELL.studies_params(sort="size")),
+        "text search (2 words)": ("dash_search", search_params(TEXT.text)),
+        "study (one PMID)": ("dash_study", {"pmid": pmid}),
+        "study corrections": ("dash_study_corrections", {"pmid": pmid}),
+        "year range": ("dash_year_range", {}),
+        "data status": ("dash_data_status", {}),
+        "model versions": ("dash_model_versions", {}),
+        "runs": ("dash_runs", {"limit": 30}),
+        "quarantine": ("dash_quarantine", {"limit": 100}),
+        "pending count": ("dash_pending_count", {}),
+    }
+
+
+def build(directory: Path, studies: int) -> tuple[Path, str]:
+    """The replicated warehouse file and one of its PMIDs that has corrections."""
+    base = build_labelled_warehouse(directory / "base.duckdb")
+    big = directory / "big.duckdb"
+    Warehouse.open(big).close()  # schema and views, as the pipeline creates them
+    started = time.perf_counter()
+    config = {"storage_compatibility_version": STORAGE_VERSION}
+    with duckdb.connect(str(big), config=config) as con:
+        con.execute("ATTACH ? AS base (READ_ONLY)", [str(base)])
+        (n_base,) = con.execute("SELECT count(*) FROM base.articles").fetchone()
+        copies = -(-studies // n_base)
+        con.execute(
+            """
+            INSERT INTO articles
+            SELECT a.* REPLACE (CAST(CAST(a.pmid AS BIGINT) + r.copy * $stride AS VARCHAR) AS pmid)
+            FROM base.articles AS a, range($copies) AS r(copy)
+            ORDER BY r.copy, a.pmid
+            LIMIT $studies
+            """,
+            {"stride": PMID_STRIDE, "copies": copies, "studies": studies},
+        )
+        for table in ("runs", "quarantine", "watermark"):
+            con.execute(f"INSERT INTO {table} SELECT * FROM base.{table}")
+        pmid = _add_corrections(con)
+        con.execute("DETACH base")
+        con.execute("CHECKPOINT")
+    print(
+        f"built {studies:,} studies from {n_base} real records in "
+        f"{time.perf_counter() - started:.1f} s ({big.stat().st_size / 1e6:,.0f} MB)"
+    )
+    return big, pmid
+
+
+def reuse(directory: Path) -> tuple[Path, str]:
+    """A file an earlier run built, its views brought up to date."""
+    big = directory / "big.duckdb"
+    with Warehouse.open(big) as wh:
+        ((pmid,),) = wh.query("SELECT min(pmid) FROM label_corrections")
+    return big, pmid
+
+
+def reuse_count(path: Path) -> int:
+    with Warehouse.open(path, read_only=True) as wh:
+        ((n,),) = wh.query("SELECT count(*) FROM articles")
+    return int(n)
+
+
+def _add_corrections(con: duckdb.DuckDBPyConnection) -> str:
+    """Reviewer corrections on on-topic studies, as a busy year of reviewing would leave."""
+    con.execute(
+        """
+        INSERT INTO label_corrections
+            (pmid, field, old_value, new_value, reviewer, reason, corrected_at)
+        SELECT pmid, 'design', to_json(design), to_json('observational'), 'Dr Bench',
+            'benchmark', TIMESTAMP '2026-01-01' + INTERVAL (row_number() OVER ()) SECOND
+        FROM articles
+        WHERE drug IS DISTINCT FROM 'not_studied' AND design = 'rct'
+        ORDER BY pmid
+        LIMIT $n
+        """,
+        {"n": MERGED_CORRECTIONS},
+    )
+    (pmid,) = con.execute("SELECT min(pmid) FROM label_corrections").fetchone()
+    return pmid
+
+
+def pending_rows(pmid: str) -> list[dict[str, Any]]:
+    """Corrections the app would hold but the file not yet: handed in on every read."""
+    return [
+        {
+            "correction_id": 1_800_000_000_000_000_000 + n,
+            "pmid": pmid,
+            "field": "finding",
+            "old_value": '"positive"',
+            "new_value": '"mixed"',
+            "reviewer": "Dr Bench",
+            "reason": "benchmark",
+            "corrected_at": datetime(2026, 11, 1, 0, 0, n % 60),
+        }
+        for n in range(PENDING_CORRECTIONS)
+    ]
+
+
+def timings(run: Callable[[], Any], repeat: int) -> list[float]:
+    run()  # warm the OS cache and DuckDB's
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), p95(samples)
+
+
+def bench(path: Path, pmid: str, repeat: int, file_repeat: int) -> list[dict[str, Any]]:
+    """Each read as the app makes it, and as plain views over the snapshot file."""
+    pending = pending_rows(pmid)
+    copy_ms = timings(lambda: Warehouse.open_memory_copy(path, COPIED, pending).close(), 3)
+    copy = Warehouse.open_memory_copy(path, COPIED, pending)
+
+    def from_file(sql_name: str | None, params: dict[str, Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with Warehouse.open(path, read_only=True) as wh:
+                wh.set_pending_corrections(pending)
+                if sql_name is None:
+                    return wh.query("SELECT count(*) FROM articles")
+                return wh.query_frame(sql_name, params)
+
+        return run
+
+    def from_copy(sql_name: str | None, params: dict[str, Any]) -> Callable[[], Any]:
+        if sql_name is None:
+            return lambda: copy.query("SELECT count(*) FROM marts.dash_study_list")
+        return lambda: copy.query_frame(sql_name, params)
+
+    base_copy = summary(timings(from_copy(None, {}), repeat))
+    base_file = summary(timings(from_file(None, {}), repeat))
+    rows = [
+        {
+            "query": "baseline count(*)",
+            "app": base_copy,
+            "app_base": base_copy,
+            "file": base_file,
+            "source": "memory / file",
+        },
+        {
+            "query": "build the memory copy",
+            "app": summary(copy_ms),
+            "app_base": base_copy,
+            "file": None,
+            "source": "once per snapshot",
+        },
+    ]
+    for label, (name, params) in queries(pmid).items():
+        in_file = name in FILE_READS
+        app = from_file(name, params) if in_file else from_copy(name, params)
+        rows.append(
+            {
+                "query": label,
+                "app": summary(timings(app, repeat)),
+                "app_base": base_file if in_file else base_copy,
+                "file": summary(timings(from_file(name, params), file_repeat)),
+                "source": "file" if in_file else "memory",
+            }
+        )
+    copy.close()
+    return rows
+
+
+def report(rows: list[dict[str, Any]], base_file: tuple[float, float]) -> str:
+    lines = [
+        f"{'query':32} {'reads':>8} {'p50 ms':>8} {'p95 ms':>8} {'x base':>7} | "
+        f"{'views p50':>9} {'p95':>7} {'x base':>7}"
+    ]
+    for r in rows:
+        (p50, high), (b50, _) = r["app"], r["app_base"]
+        line = f"{r['query']:32} {r['source']:>8} {p50:8.1f} {high:8.1f} {p50 / b50:7.1f}"
+        if r["file"]:
+            f50, f95 = r["file"]
+            line += f" | {f50:9.1f} {f95:7.1f} {f50 / base_file[0]:7.1f}"
+        if r["query"] != "build the memory copy" and high > GOAL_P95_MS:
+            line += "  > goal"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=30, help="runs per read, app's way")
+    parser.add_argument("--file-repeat", type=int, default=10, help="runs per read, from views")
+    parser.add_argument("--dir", type=Path, help="build here and keep the files (default: temp)")
+    parser.add_argument("--reuse", action="store_true", help="reuse DIR/big.duckdb")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dashboard-bench-") as tmp:
+        directory = args.dir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        path, pmid = reuse(directory) if args.reuse else build(directory, args.studies)
+        rows = bench(path, pmid, args.repeat, args.file_repeat)
+        studies = reuse_count(path) if args.reuse else args.studies
+    print(
+        f"\n{studies:,} studies. 'p50/p95': each read as the app makes it ({args.repeat} "
+        "runs): 'memory' reads query the marts copied into memory once per snapshot, 'file' "
+        "reads open the snapshot read-only, hand over pending corrections, query and close. "
+        f"'views': the same read straight from the views of the file ({args.file_repeat} runs)."
+        " 'x base': p50 over the p50 of count(*) timed the same way in this run.\n"
+    )
+    print(report(rows, rows[0]["file"]))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, default=list))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

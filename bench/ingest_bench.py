@@ -1,0 +1,78 @@
+"""Backfill benchmark: the ingestion flow against the local stand-in, at NCBI's keyed rate.
+
+Serves the real NLM baseline file (29,995 records), runs one backfill whose topic matches most
+of it, and prints records, requests and seconds, with the ratio of the wall time to the
+rate-limit floor (requests needed / 10 per second) measured in the same run.
+
+    .venv/bin/python bench/ingest_bench.py [--batch 200] [--term "humans[mh] OR animals[mh]"]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+BASELINE = REPO / "data" / "pubmed" / "pubmed20n0014-sample.xml.gz"
+KEY = "bench-key"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--term", default="humans[mh] OR animals[mh] OR eng[la]")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    os.environ.update(
+        PREFECT_HOME=str(work / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        EVIDENCE_DB=str(work / "bench.duckdb"),
+        EVIDENCE_TOPICS=str(work / "topics.yaml"),
+        EVIDENCE_EFETCH_BATCH=str(args.batch),
+        NCBI_API_KEY=KEY,
+    )
+    (work / "topics.yaml").write_text(
+        f"ketamine: '({args.term})'\ntopics:\n  all: '(humans[mh] OR animals[mh] OR eng[la])'\n",
+        encoding="utf-8",
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipelines.fetch import ingest_flow
+    from pipelines.standin import EutilsStandIn, load_records
+
+    t0 = time.perf_counter()
+    records = load_records([BASELINE])
+    print(f"stand-in records parsed: {len(records)} in {time.perf_counter() - t0:.1f} s")
+    with (
+        prefect_test_harness(server_startup_timeout=180),
+        EutilsStandIn(records=records, api_keys={KEY}) as standin,
+    ):
+        os.environ["EUTILS_BASE_URL"] = standin.base_url
+        started = time.perf_counter()
+        summary = ingest_flow(until=date(1990, 12, 31))
+        wall = time.perf_counter() - started
+        log = list(standin.requests)
+    floor = len(log) / 10
+    efetches = sum(1 for r in log if r.endpoint == "efetch")
+    print(f"records loaded:   {summary['inserted']}")
+    print(
+        f"requests:         {len(log)} ({efetches} efetch of {args.batch}, "
+        f"{len(log) - efetches} esearch)"
+    )
+    print(f"wall time:        {wall:.1f} s  ({summary['inserted'] / wall:.0f} records/s)")
+    print(f"rate-limit floor: {floor:.1f} s  (requests / 10 per second)")
+    print(f"ratio wall/floor: {wall / floor:.2f}x  (goal <= 1.2x)")
+    print(f"max requests in any 1 s window: {standin.max_requests_in_window(1.0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""The evidence dashboards: ``streamlit run dashboards/app.py -- --db warehouse/evidence.duckdb``.
+
+Reads the warehouse's published snapshot (never the live file) and keeps reviewers'
+corrections in a small file of its own; see dashboards/README.md.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.context import current_context
+from dashboards.navigation import all_pages
+from dashboards.widgets import data_time_caption, guard
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Ketamine evidence", page_icon=":material/science:", layout="wide"
+    )
+    current = st.navigation(all_pages())
+    ctx = current_context()
+    if guard(ctx):
+        data_time_caption(ctx)
+        current.run()
+
+
+main()

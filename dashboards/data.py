@@ -1,0 +1,135 @@
+"""The pages' reads: the published snapshot, one short read-only connection per cached load.
+
+The app never opens the live warehouse to read and never holds a connection to a file between
+loads, so the nightly writer is never blocked by it. The marts are views over every article;
+so that filtering stays fast at a million studies, the app copies the small ones it filters
+(``COPIED``) into memory once per snapshot and corrections stamp, and reads the rest (one
+study, the text search) from the snapshot itself. The app's own corrections are handed to
+every load (``marts.dash_pending_corrections``), so they show before they are merged, and a
+newly published snapshot or a new correction shows on the next rerun.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.context import Context
+from dashboards.corrections import read_corrections, try_merge_pending
+from dashboards.reads import COPIED, DASH_VIEWS, FILE_READS
+from warehouse.db import Warehouse
+
+MERGE_RETRY_SECONDS = 30.0
+CACHE_TTL_SECONDS = 3600  # stamps invalidate on change; this only bounds memory of old ones
+
+Stamp = tuple[int, int, int] | None
+
+# One merge (and snapshot publish) at a time in this process: Streamlit runs sessions in
+# threads, and two transactions merging the same ids would conflict.
+_merge_lock = threading.Lock()
+_last_merge_attempt: dict[str, float] = {}
+
+
+def file_stamp(path: Path) -> Stamp:
+    """What changes whenever a DuckDB file is replaced or written (its WAL included)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    wal = path.with_name(f"{path.name}.wal")
+    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    return (stat.st_ino, stat.st_mtime_ns ^ wal_mtime, stat.st_size)
+
+
+def data_stamp(ctx: Context) -> tuple[Stamp, Stamp]:
+    return file_stamp(ctx.snapshot), file_stamp(ctx.corrections)
+
+
+def read_frame(ctx: Context, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A named read (sql/read/<name>.sql) over the snapshot, corrections overlaid, cached."""
+    return _read(str(ctx.snapshot), str(ctx.db_path), data_stamp(ctx), name, params or {})
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=CACHE_TTL_SECONDS)
+def _read(
+    snapshot: str, db: str, stamp: tuple[Stamp, Stamp], name: str, params: dict[str, Any]
+) -> pd.DataFrame:
+    if name in FILE_READS:
+        with Warehouse.open(snapshot, read_only=True) as wh:
+            wh.set_pending_corrections(_pending(db, stamp[1]))
+            return wh.query_frame(name, params)
+    copy = _memory_copy(snapshot, db, stamp)
+    with copy.lock:
+        return copy.warehouse.query_frame(name, params)
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """An in-memory copy of the snapshot's filtered marts; one query at a time."""
+
+    warehouse: Warehouse
+    lock: threading.Lock
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _memory_copy(snapshot: str, db: str, stamp: tuple[Stamp, Stamp]) -> _Copy:
+    pending = _pending(db, stamp[1])
+    return _Copy(Warehouse.open_memory_copy(snapshot, COPIED, pending), threading.Lock())
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
+def _pending(db: str, stamp: Stamp) -> list[dict[str, Any]]:
+    return read_corrections(db) if stamp is not None else []
+
+
+def snapshot_views(ctx: Context) -> frozenset[str]:
+    """The marts views the current snapshot holds (none if there is no snapshot)."""
+    stamp = file_stamp(ctx.snapshot)
+    return _views(str(ctx.snapshot), stamp) if stamp else frozenset()
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
+def _views(snapshot: str, stamp: Stamp) -> frozenset[str]:
+    with Warehouse.open(snapshot, read_only=True) as wh:
+        return frozenset(wh.query_frame("dash_views")["view_name"])
+
+
+def ensure_ready(ctx: Context) -> str:
+    """'ready' to read; 'busy' while the nightly job holds a warehouse whose snapshot lacks
+    the dashboards' views (it publishes one when done); 'missing' if there is no warehouse.
+    """
+    if set(DASH_VIEWS) <= snapshot_views(ctx):
+        return "ready"
+    if not ctx.db_path.exists():
+        return "missing"
+    if merge_now(ctx, republish=True) is None:
+        return "busy"
+    return "ready" if set(DASH_VIEWS) <= snapshot_views(ctx) else "missing"
+
+
+def merge_now(ctx: Context, *, republish: bool = False) -> int | None:
+    """Merge the app's corrections into the live warehouse if it is free; None if busy."""
+    with _merge_lock:
+        _last_merge_attempt[str(ctx.db_path)] = time.monotonic()
+        return try_merge_pending(ctx.db_path, republish=republish)
+
+
+def pending_count(ctx: Context) -> int:
+    """Corrections the app holds that the snapshot does not yet."""
+    return int(read_frame(ctx, "dash_pending_count")["pending"].iloc[0])
+
+
+def sync_pending(ctx: Context) -> int:
+    """Try to merge pending corrections now and then (the nightly may have held the file)."""
+    pending = pending_count(ctx)
+    last = _last_merge_attempt.get(str(ctx.db_path), 0.0)
+    if pending and time.monotonic() - last >= MERGE_RETRY_SECONDS:
+        merge_now(ctx)
+        pending = pending_count(ctx)
+    return pending

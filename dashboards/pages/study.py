@@ -1,0 +1,216 @@
+"""Study: one study's abstract, labels with their confidence and model version, key finding,
+retraction or concern banner, AMA citation to copy, and the form to correct a label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.citations import format_ama
+from dashboards.context import Context, current_context
+from dashboards.corrections import new_correction, save_correction
+from dashboards.data import merge_now, read_frame
+from dashboards.evidence import DOI, PUBMED
+from dashboards.records import (
+    article_from_row,
+    corrections_in_effect,
+    corrections_table,
+    label_rows,
+)
+from dashboards.taxonomy import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, display
+from dashboards.widgets import Identity, reviewer_identity, timed_page
+from pipelines.article import Article
+
+FLASH_KEY = "study.flash"
+
+
+def render() -> None:
+    with timed_page("Study"):
+        ctx = current_context()
+        pmid = _chosen_pmid()
+        if not pmid:
+            return
+        rows = read_frame(ctx, "dash_study", {"pmid": pmid})
+        if rows.empty:
+            st.warning(f"No live study with PMID {pmid} in the warehouse.")
+            return
+        article = article_from_row(rows.to_dict("records")[0])
+        corrections = read_frame(ctx, "dash_study_corrections", {"pmid": pmid})
+        if flash := st.session_state.pop(FLASH_KEY, None):
+            st.success(flash)
+        _header(article)
+        _labels(article, corrections)
+        _abstract(article)
+        _history(corrections)
+        _correction_form(ctx, article, reviewer_identity(ctx))
+
+
+def _chosen_pmid() -> str | None:
+    """The PMID from the URL (?pmid=…), or as typed; kept in the URL for sharing."""
+    typed = st.sidebar.text_input(
+        "Go to PMID", value=st.query_params.get("pmid", ""), key="study.pmid"
+    )
+    pmid = typed.strip()
+    if not pmid.isdigit():
+        st.title("Study")
+        st.caption("Enter a PMID, or open a study from the Studies page or the evidence map.")
+        return None
+    st.query_params["pmid"] = pmid
+    return pmid
+
+
+def _header(article: Article) -> None:
+    if article.retracted:
+        st.error(
+            f"**Retracted.** This study has been retracted{_notices(article.retraction_notices)}."
+            " Do not cite it in support of a claim.",
+            icon=":material/block:",
+        )
+    if article.concern:
+        st.warning(
+            f"**Expression of concern**{_notices(article.concern_notices)}: the journal has "
+            "raised doubts about this study.",
+            icon=":material/warning:",
+        )
+    if article.drug == "not_studied":
+        st.info("Off-topic: ketamine is not studied here, so the map and lists leave it out.")
+    st.title(article.title or f"PMID {article.pmid}")
+    journal = article.journal or article.journal_abbrev or ""
+    st.caption(
+        " · ".join(
+            p for p in (", ".join(article.authors[:12]), journal, str(article.year or "")) if p
+        )
+    )
+    links = [f"[PubMed]({PUBMED.format(pmid=article.pmid)})"]
+    if article.doi:
+        links.append(f"[DOI {article.doi}]({DOI.format(doi=article.doi)})")
+    if article.pmc:
+        links.append(f"[{article.pmc}](https://pmc.ncbi.nlm.nih.gov/articles/{article.pmc}/)")
+    st.markdown(" · ".join(links))
+    st.markdown(f"**Key finding.** {article.key_finding or '_No key finding extracted yet._'}")
+    st.markdown("**AMA citation** (copy with the button at the right)")
+    st.code(format_ama(article), language=None, wrap_lines=True)
+
+
+def _notices(pmids: tuple[str, ...]) -> str:
+    if not pmids:
+        return ""
+    return " (notice " + ", ".join(f"[PMID {p}]({PUBMED.format(pmid=p)})" for p in pmids) + ")"
+
+
+def _labels(article: Article, corrections: pd.DataFrame) -> None:
+    st.subheader("Labels")
+    table = label_rows(article, corrections_in_effect(corrections))
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")
+        },
+    )
+
+
+def _abstract(article: Article) -> None:
+    st.subheader("Abstract")
+    if not article.abstract_sections and not article.abstract:
+        st.caption("PubMed has no abstract for this record.")
+    for section in article.abstract_sections or ():
+        label = section.label or (section.category or "").capitalize()
+        st.markdown(f"**{label}.** {section.text}" if label else section.text)
+    if not article.abstract_sections and article.abstract:
+        st.markdown(article.abstract)
+
+
+def _history(corrections: pd.DataFrame) -> None:
+    if corrections.empty:
+        return
+    st.subheader("Corrections")
+    st.dataframe(corrections_table(corrections), hide_index=True)
+
+
+def _correction_form(ctx: Context, article: Article, identity: Identity) -> None:
+    """Reviewer, label, new value and reason; saved at once, winning over the model."""
+    st.subheader("Correct a label")
+    if identity.needs_login:
+        st.button("Sign in to correct labels", on_click=st.login)
+        return
+    if not identity.name and not identity.choices:
+        st.caption(
+            "Corrections need a reviewer: set EVIDENCE_REVIEWERS (comma-separated "
+            "names), a reviewers file, or an OIDC sign-in (dashboards/README.md)."
+        )
+        return
+    field = st.selectbox(
+        "Label to correct", CORRECTABLE_FIELDS, format_func=display, key="study.field"
+    )
+    current = getattr(article, field)
+    with st.form("study.correction"):
+        if identity.name:
+            st.caption(f"Reviewer: {identity.name}")
+        reviewer = identity.name or st.selectbox(
+            "Reviewer",
+            identity.choices,
+            index=None,
+            placeholder="Choose your name",
+            key="study.reviewer",
+        )
+        value = _value_widget(field, current)
+        reason = st.text_area(
+            "Reason",
+            key="study.reason",
+            placeholder="Why the label is wrong, e.g. the abstract says randomised",
+        )
+        submitted = st.form_submit_button("Save correction", type="primary")
+    if submitted:
+        _save(ctx, article.pmid, field, value, current, reviewer or "", reason)
+
+
+def _value_widget(field: str, current: Any) -> Any:
+    key = f"study.value.{field}"
+    if field in LIST_FIELDS:
+        return st.multiselect(
+            "New value", LIST_FIELDS[field], default=list(current), format_func=display, key=key
+        )
+    if field in CHOICE_FIELDS:
+        values = CHOICE_FIELDS[field]
+        index = values.index(current) if current in values else None
+        return st.selectbox("New value", values, index=index, format_func=display, key=key)
+    if field == "sample_size":
+        return st.text_input(
+            "New value (participants; empty if the abstract gives none)",
+            value="" if current is None else str(current),
+            key=key,
+        )
+    return st.text_area("New value", value=current or "", key=key)
+
+
+def _save(
+    ctx: Context, pmid: str, field: str, value: Any, current: Any, reviewer: str, reason: str
+) -> None:
+    try:
+        correction = new_correction(
+            pmid=pmid, field=field, value=value, current=current, reviewer=reviewer, reason=reason
+        )
+    except ValueError as exc:
+        st.error(f"Not saved: {exc}.")
+        return
+    try:
+        save_correction(ctx.db_path, correction)
+    except BlockingIOError:
+        st.warning(
+            "Not saved: the corrections file is busy. Your entry is still in the form; "
+            "submit it again in a moment."
+        )
+        return
+    merged = merge_now(ctx)
+    where = (
+        "it is merged into the warehouse"
+        if merged
+        else "it shows now and the nightly job merges it into the warehouse"
+    )
+    st.session_state[FLASH_KEY] = f"Correction of {display(field)} saved by {reviewer}; {where}."
+    for key in ("study.reason", f"study.value.{field}"):
+        st.session_state.pop(key, None)
+    st.rerun()

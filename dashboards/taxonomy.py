@@ -1,0 +1,64 @@
+"""The label values of TAXONOMY.md as the dashboards name, order and correct them.
+
+Kept here rather than imported from ``pipelines.model`` so the app never loads scikit-learn;
+a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+CONDITIONS = ("depression", "anxiety", "ptsd", "chronic_pain")
+OUTCOMES = ("efficacy", "suicidality", "safety", "durability", "mechanism")
+FINDINGS = ("positive", "negative", "mixed", "none")
+# TAXONOMY.md's order, "highest match wins": also the order of strength the filters use.
+DESIGNS = (
+    "meta_analysis",
+    "rct",
+    "nonrandomized_trial",
+    "observational",
+    "case_report",
+    "preclinical",
+    "review",
+    "other",
+)
+DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
+ON_TOPIC_DRUGS = DRUGS[:-1]  # `not_studied` is off-topic for every dashboard
+ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
+
+# The labels a reviewer may correct, and the shape of each one's value.
+LIST_FIELDS = {"conditions": CONDITIONS, "outcomes": OUTCOMES, "routes": ROUTES}
+CHOICE_FIELDS = {"finding": FINDINGS, "design": DESIGNS, "drug": DRUGS}
+CORRECTABLE_FIELDS = (
+    "conditions",
+    "outcomes",
+    "finding",
+    "design",
+    "drug",
+    "routes",
+    "sample_size",
+    "key_finding",
+)
+
+_NAMES = {
+    "ptsd": "PTSD",
+    "chronic_pain": "Chronic pain",
+    "meta_analysis": "Meta-analysis",
+    "rct": "RCT",
+    "nonrandomized_trial": "Non-randomised trial",
+    "case_report": "Case report",
+    "not_studied": "Not studied",
+    "iv": "IV",
+    "sample_size": "Sample size",
+    "key_finding": "Key finding",
+}
+
+
+def display(value: str | None) -> str:
+    """A label value as people read it: `chronic_pain` -> `Chronic pain`, `rct` -> `RCT`."""
+    if value is None:
+        return "—"
+    return _NAMES.get(value, value.replace("_", " ").capitalize())
+
+
+def design_rank(design: str) -> int:
+    """1 for a meta-analysis (strongest) to 8 for `other`, as marts.dash_studies ranks it."""
+    return DESIGNS.index(design) + 1

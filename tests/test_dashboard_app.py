@@ -1,0 +1,334 @@
+"""Each page's logic through Streamlit's AppTest, on the labelled warehouse built from real
+records: what it shows, its filters, the correction form, and a nightly load meanwhile."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from dashboard_fixtures import (
+    CONCERN_PMID,
+    RETRACTED_PMID,
+    WINDOW_END,
+    copy_warehouse,
+    nightly_load,
+    seed_articles,
+    shared_warehouse,
+)
+from streamlit.testing.v1 import AppTest
+
+from dashboards.citations import format_ama
+from dashboards.corrections import merge_pending_corrections, read_corrections
+from warehouse.db import RunLoad, Warehouse
+
+SUBLINGUAL = "34092024"
+REVIEWERS = "Dr Ada Lovelace, Dr Grace Hopper"
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+PAGES = ("evidence_map", "trends", "studies", "study", "pipeline")
+RENDER_BUDGET_SECONDS = 2.0
+
+
+@pytest.fixture(scope="module")
+def labelled_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_warehouse(tmp_path_factory)
+
+
+@pytest.fixture
+def private_warehouse(labelled_warehouse: Path, tmp_path: Path) -> Path:
+    return copy_warehouse(labelled_warehouse, tmp_path / "wh")
+
+
+@pytest.fixture
+def serve(monkeypatch: pytest.MonkeyPatch):
+    """Point the app at a warehouse (as `--db` would) with the reviewers configured."""
+
+    def point(db: Path, reviewers: str = REVIEWERS) -> None:
+        monkeypatch.setenv("EVIDENCE_DB", str(db))
+        monkeypatch.setenv("EVIDENCE_REVIEWERS", reviewers)
+        monkeypatch.setenv("EVIDENCE_REVIEWERS_FILE", str(db.with_name("no-reviewers.txt")))
+
+    return point
+
+
+def page(module: str, **query: str) -> AppTest:
+    at = AppTest.from_string(
+        f"from dashboards.pages.{module} import render\nrender()\n", default_timeout=60
+    )
+    at.query_params.update(query)
+    return at.run()
+
+
+def render_seconds(at: AppTest) -> float:
+    caption = next(c.value for c in at.caption if " rendered in " in c.value)
+    return float(re.search(r"rendered in ([\d.]+) s", caption).group(1))
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("module", PAGES)
+def test_every_page_renders_within_budget(labelled_warehouse: Path, serve, module: str) -> None:
+    serve(labelled_warehouse)
+    query = {"pmid": SUBLINGUAL} if module == "study" else {}
+    page(module, **query)  # the first run fills the caches
+    at = page(module, **query)
+    assert_clean(at)
+    assert render_seconds(at) < RENDER_BUDGET_SECONDS
+
+
+def chronic_pain_efficacy() -> list:
+    return [
+        a
+        for a in seed_articles()
+        if a.drug not in (None, "not_studied")
+        and "chronic_pain" in a.conditions
+        and "efficacy" in a.outcomes
+    ]
+
+
+def test_the_map_shows_each_cell_and_links_to_its_studies(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = page("evidence_map")
+    assert_clean(at)
+    html = at.html[0].value
+    studies = chronic_pain_efficacy()
+    rcts = sum(a.design == "rct" for a in studies)
+    participants = sum(a.sample_size or 0 for a in studies)
+    assert f"aria-label='Chronic pain × Efficacy: {len(studies)} studies'" in html
+    assert f"MA 0 · RCT {rcts} · other {len(studies) - rcts}" in html
+    assert f"{participants:,} participants" in html
+    assert "href='studies?condition=chronic_pain&amp;outcome=efficacy'" in html
+    assert "aria-label='Anxiety" not in html  # no on-topic anxiety study in the seed set
+
+
+def test_the_map_reads_its_filters_from_the_url(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = page("evidence_map", drugs="esketamine", min_design="rct")
+    assert at.sidebar.multiselect(key="map.drugs").value == ["esketamine"]
+    assert at.sidebar.selectbox(key="map.min_design").value == "rct"
+    esketamine_rcts = [
+        a
+        for a in seed_articles()
+        if a.drug == "esketamine" and a.design in ("rct", "meta_analysis")
+    ]
+    cells = re.findall(r"aria-label='([^']+): (\d+) studies'", at.html[0].value)
+    in_cells = {(c, n) for c, n in cells}
+    assert in_cells and all(
+        int(n) == sum(1 for a in esketamine_rcts if _in_cell(a, c)) for c, n in in_cells
+    )
+
+
+def _in_cell(article, label: str) -> bool:
+    condition, outcome = (x.strip().lower().replace(" ", "_") for x in label.split("×"))
+    return condition in article.conditions and outcome in article.outcomes
+
+
+def test_studies_open_prefiltered_from_a_map_cell(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = page("studies", condition="chronic_pain", outcome="efficacy")
+    assert_clean(at)
+    expected = chronic_pain_efficacy()
+    assert any(c.value.startswith(f"{len(expected)} studies match") for c in at.caption)
+    table = at.dataframe[0].value
+    assert sorted(table["PubMed"]) == sorted(
+        f"https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/" for a in expected
+    )
+    assert list(table.columns[:8]) == [
+        "Year",
+        "Title",
+        "Design",
+        "N",
+        "Finding",
+        "Drug",
+        "Route",
+        "Journal",
+    ]
+
+
+def test_studies_search_titles_and_abstracts(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = page("studies")
+    at.text_input(key="studies.text").input("lozenges sub-lingual").run()
+    assert any(c.value.startswith("1 studies match") for c in at.caption)
+    assert at.dataframe[0].value["Study"].tolist() == [f"study?pmid={SUBLINGUAL}"]
+    assert at.query_params["text"] == "lozenges sub-lingual"
+
+
+def test_the_study_page(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = page("study", pmid=SUBLINGUAL)
+    assert_clean(at)
+    article = next(a for a in seed_articles() if a.pmid == SUBLINGUAL)
+    assert at.title[0].value == article.title
+    assert at.code[0].value == format_ama(article)
+    labels = at.dataframe[0].value.set_index("Label")
+    assert labels.loc["Design", "Value"] == "Observational"
+    assert labels.loc["Routes", "Source"] == "model seed-labels"
+    assert labels["Confidence"].dropna().tolist() == [1.0] * 7
+    sections = [m.value.split(".**")[0] for m in at.markdown if m.value.startswith("**")]
+    assert [f"**{s.label}" for s in article.abstract_sections] == [
+        s for s in sections if s[2:].isupper()
+    ]
+    assert any(m.value.startswith("**Key finding.**") for m in at.markdown)
+
+
+def test_banners_for_retractions_and_expressions_of_concern(
+    labelled_warehouse: Path, serve
+) -> None:
+    serve(labelled_warehouse)
+    retracted = page("study", pmid=RETRACTED_PMID)
+    assert "**Retracted.**" in retracted.error[0].value and "34093767" in retracted.error[0].value
+    concern = page("study", pmid=CONCERN_PMID)
+    assert "**Expression of concern**" in concern.warning[0].value
+    assert "34096680" in concern.warning[0].value
+    assert not page("study", pmid="1").exception
+
+
+def correct(at: AppTest, field: str, value, reason: str, reviewer: str | None) -> AppTest:
+    at.selectbox(key="study.field").set_value(field).run()
+    if reviewer:
+        at.selectbox(key="study.reviewer").set_value(reviewer)
+    if isinstance(value, list):
+        at.multiselect(key=f"study.value.{field}").set_value(value)
+    else:
+        at.selectbox(key=f"study.value.{field}").set_value(value)
+    at.text_area(key="study.reason").input(reason)
+    return at.button[-1].click().run()
+
+
+def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) -> None:
+    serve(private_warehouse)
+    at = page("study", pmid=SUBLINGUAL)
+    at = correct(at, "design", "rct", "The abstract reports a randomised trial.", "Dr Grace Hopper")
+    assert_clean(at)
+    assert at.success[0].value == (
+        "Correction of Design saved by Dr Grace Hopper; it is merged into the warehouse."
+    )
+    labels = at.dataframe[0].value.set_index("Label")
+    assert labels.loc["Design", "Value"] == "RCT"
+    assert labels.loc["Design", "Source"].startswith("corrected by Dr Grace Hopper on ")
+    history = at.dataframe[1].value
+    assert history[["Reviewer", "Label", "From", "To", "Why", "Status"]].to_dict("records") == [
+        {
+            "Reviewer": "Dr Grace Hopper",
+            "Label": "Design",
+            "From": "Observational",
+            "To": "RCT",
+            "Why": "The abstract reports a randomised trial.",
+            "Status": "merged",
+        }
+    ]
+    with Warehouse.open(private_warehouse) as wh:
+        assert wh.correction_rows() == read_corrections(private_warehouse)
+
+
+def test_a_correction_needs_a_reviewer_and_a_reason(private_warehouse: Path, serve) -> None:
+    serve(private_warehouse)
+    at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "  ", "Dr Ada Lovelace")
+    assert at.error[0].value == "Not saved: say why: a correction needs a reason."
+    at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "Primary missed.", None)
+    assert at.error[0].value == "Not saved: a correction needs a reviewer."
+    assert read_corrections(private_warehouse) == []
+
+
+def test_without_configured_reviewers_there_is_no_form(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse, reviewers="")
+    at = page("study", pmid=SUBLINGUAL)
+    assert not at.button and any("EVIDENCE_REVIEWERS" in c.value for c in at.caption)
+
+
+def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
+    private_warehouse: Path, serve
+) -> None:
+    serve(private_warehouse)
+    with nightly_load(private_warehouse):
+        for module in PAGES:
+            assert_clean(page(module, pmid=SUBLINGUAL))
+        at = correct(
+            page("study", pmid=SUBLINGUAL),
+            "conditions",
+            ["chronic_pain", "anxiety"],
+            "Anxiety is a primary outcome.",
+            "Dr Ada Lovelace",
+        )
+        assert_clean(at)
+        assert "the nightly job merges it into the warehouse" in at.success[0].value
+        labels = at.dataframe[0].value.set_index("Label")
+        assert labels.loc["Conditions", "Value"] == "Anxiety, Chronic pain"
+        assert labels.loc["Conditions", "Source"].endswith("(pending merge)")
+        assert "Chronic pain × Efficacy" in page("evidence_map").html[0].value
+        assert "aria-label='Anxiety × Efficacy: 1 studies'" in page("evidence_map").html[0].value
+    assert merge_pending_corrections(private_warehouse) == 1
+
+
+def test_the_pipeline_page(private_warehouse: Path, serve) -> None:
+    report = '{"kind": "cv", "fields": {"design": {"accuracy": 0.81, "macro_f1": 0.62}}}'
+    with duckdb.connect(str(private_warehouse)) as con:
+        con.execute(
+            "INSERT INTO model_versions VALUES ('2026-11-26-a', TIMESTAMP '2026-11-26 03:00', ?)",
+            [report],
+        )
+    with Warehouse.open(private_warehouse) as wh:
+        wh.publish_snapshot()
+    serve(private_warehouse)
+    at = page("pipeline")
+    assert_clean(at)
+    assert "HTTPError: 429 Too Many Requests" in at.warning[0].value
+    runs, quarantine, metrics = (d.value for d in at.dataframe[:3])
+    assert runs["status"].tolist() == ["completed", "failed"]
+    assert runs["window"].tolist()[0] == f"1970-01-01 → {WINDOW_END}"
+    assert quarantine["reason"][0].startswith("not well-formed XML")
+    assert metrics.to_dict("records") == [{"field": "design", "accuracy": 0.81, "macro_f1": 0.62}]
+    assert any("Current model **2026-11-26-a**" in m.value for m in at.markdown)
+
+
+def test_a_warehouse_not_classified_yet(tmp_path: Path, serve) -> None:
+    """The demo's warehouse until the classifier lands: records without labels."""
+    db = tmp_path / "demo.duckdb"
+    unlabelled = [
+        dataclasses.replace(
+            a,
+            conditions=(),
+            outcomes=(),
+            finding=None,
+            design=None,
+            drug=None,
+            routes=(),
+            sample_size=None,
+            key_finding=None,
+            confidence=(),
+            model_version=None,
+        )
+        for a in seed_articles()
+    ]
+    with Warehouse.open(db) as wh:
+        run_id = wh.start_run(window_start=WINDOW_END, window_end=WINDOW_END, flow_run_id=None)
+        wh.load_run(run_id, RunLoad(articles=unlabelled, window_end=WINDOW_END))
+        wh.publish_snapshot()
+    serve(db)
+    at = page("evidence_map")
+    assert_clean(at)
+    assert at.info[0].value == "No labelled on-topic studies match these filters."
+    studies = page("studies")
+    assert len(studies.dataframe[0].value) == len(unlabelled)
+    assert not page("study", pmid=SUBLINGUAL).exception
+
+
+def test_the_app_says_when_there_is_no_warehouse(tmp_path: Path, serve) -> None:
+    serve(tmp_path / "nowhere.duckdb")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "No evidence warehouse at" in at.info[0].value
+
+
+def test_the_app_opens_on_the_evidence_map(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert_clean(at)
+    assert at.title[0].value == "Evidence map"
+    assert any(c.value.startswith("Data published ") for c in at.sidebar.caption)

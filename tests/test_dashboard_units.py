@@ -1,0 +1,355 @@
+"""The dashboards' pure functions: citations, filters, corrections, shaping, configuration."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from dashboard_fixtures import seed_articles
+
+from dashboards.citations import format_ama
+from dashboards.context import context_from, reviewer_names
+from dashboards.corrections import corrections_path, new_correction, parse_value
+from dashboards.evidence import (
+    cell_link,
+    cumulative_strong,
+    full_grid,
+    map_table_html,
+    model_metrics,
+)
+from dashboards.filters import Filters, search_params, search_terms
+from dashboards.records import article_from_row, label_rows
+from dashboards.serve import parse_args, streamlit_command
+from dashboards.taxonomy import CONDITIONS, DESIGNS, DRUGS, FINDINGS, OUTCOMES, ROUTES
+from pipelines.article import Article
+from warehouse.db import snapshot_path
+
+
+def article(pmid: str) -> Article:
+    return next(a for a in seed_articles() if a.pmid == pmid)
+
+
+# --- AMA citations ---------------------------------------------------------------------------
+
+
+def test_ama_citation_of_a_real_record() -> None:
+    assert format_ama(article("34092024")) == (
+        "Maudlin B, Gibson SB, Aggarwal A. Long Term Safety and Efficacy of Sub-Lingual "
+        "Ketamine Troches / Lozenges in Chronic Non-Malignant Pain Management. Intern Med J. "
+        "2021. doi:10.1111/imj.15404. PMID: 34092024"
+    )
+
+
+def test_ama_lists_six_authors_and_cuts_seven_to_three_et_al() -> None:
+    seven = article("34092549")
+    assert len(seven.authors) == 7
+    assert format_ama(seven).startswith(", ".join(seven.authors[:3]) + ", et al. Combining")
+    six = dataclasses.replace(seven, authors=seven.authors[:6])
+    assert format_ama(six).startswith(", ".join(seven.authors[:6]) + ". Combining")
+
+
+def test_ama_locator_and_missing_parts() -> None:
+    base = Article(pmid="1", title="A trial?", journal_abbrev="J Test", year=2020)
+    full = dataclasses.replace(base, volume="12", issue="3", pages="45-67", doi="10.1/x")
+    assert format_ama(full) == "A trial? J Test. 2020;12(3):45-67. doi:10.1/x. PMID: 1"
+    assert format_ama(base) == "A trial? J Test. 2020. PMID: 1"
+    assert format_ama(Article(pmid="2")) == "PMID: 2"
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_filters_round_trip_through_the_query_string() -> None:
+    filters = Filters(
+        2010,
+        2020,
+        ("ketamine", "esketamine"),
+        ("iv",),
+        "rct",
+        "depression",
+        "efficacy",
+        "positive",
+        "suicidal ideation",
+    )
+    assert Filters.from_query(filters.to_query()) == filters
+    assert Filters().to_query() == {}
+
+
+def test_filters_drop_what_is_not_in_the_taxonomy() -> None:
+    query = {"drugs": "ketamine,not_studied,LSD", "min_design": "x'; drop", "year_from": "19"}
+    assert Filters.from_query(query) == Filters(drugs=("ketamine",))
+    assert Filters.from_query({"condition": ["anxiety", "ptsd"]}).condition == "ptsd"
+
+
+def test_filter_parameters_for_sql() -> None:
+    assert Filters(min_design="rct", routes=("iv", "oral")).map_params() == {
+        "year_from": None,
+        "year_to": None,
+        "drugs": None,
+        "routes": ["iv", "oral"],
+        "max_rank": 2,
+    }
+    assert search_terms("  Ketamine  SUICIDAL ketamine ") == ["ketamine", "suicidal"]
+    assert search_terms("   ") is None
+    assert search_params("ketamine (IV) a.b c d e") == {
+        "t1": "ketamine",
+        "t2": r"\(iv\)",
+        "t3": r"a\.b",
+        "t4": "c",
+    }
+    assert search_params("") is None
+
+
+def test_cell_links_keep_the_map_filters_and_name_the_cell() -> None:
+    filters = Filters(year_from=2015, drugs=("esketamine",), finding="negative", text="x")
+    assert cell_link(filters, "ptsd", "safety") == (
+        "studies?year_from=2015&drugs=esketamine&condition=ptsd&outcome=safety"
+    )
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+def test_values_are_checked_against_the_taxonomy() -> None:
+    assert parse_value("conditions", ["ptsd", "depression", "ptsd"]) == ["depression", "ptsd"]
+    assert parse_value("design", "rct") == "rct"
+    assert parse_value("sample_size", " 1,204 ") == 1204
+    assert parse_value("sample_size", "") is None
+    assert parse_value("key_finding", "  Ketamine  helped. ") == "Ketamine helped."
+    for field, value in [
+        ("conditions", ["psychosis"]),
+        ("drug", "LSD"),
+        ("sample_size", "-3"),
+        ("sample_size", "many"),
+        ("confidence", 1),
+    ]:
+        with pytest.raises(ValueError):
+            parse_value(field, value)
+
+
+def test_a_correction_records_who_when_why_and_both_values() -> None:
+    now = datetime(2026, 11, 27, 9, 30)
+    correction = new_correction(
+        pmid="34092024",
+        field="routes",
+        value=["oral"],
+        current=("sublingual",),
+        reviewer=" Dr A ",
+        reason=" lozenges  are swallowed ",
+        now=now,
+    )
+    assert dataclasses.asdict(correction) == {
+        "correction_id": correction.correction_id,
+        "pmid": "34092024",
+        "field": "routes",
+        "old_value": '["sublingual"]',
+        "new_value": '["oral"]',
+        "reviewer": "Dr A",
+        "reason": "lozenges are swallowed",
+        "corrected_at": now,
+    }
+    assert correction.correction_id // 1000 == int(now.replace(tzinfo=UTC).timestamp() * 1e6)
+
+
+def test_a_correction_needs_a_reviewer_a_reason_and_a_change() -> None:
+    good = {
+        "pmid": "1",
+        "field": "design",
+        "value": "rct",
+        "current": "observational",
+        "reviewer": "Dr A",
+        "reason": "randomised",
+    }
+    for change, message in [
+        ({"reviewer": " "}, "reviewer"),
+        ({"reason": ""}, "reason"),
+        ({"value": "observational"}, "already"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            new_correction(**{**good, **change})
+
+
+def test_correction_ids_are_unique_and_time_ordered() -> None:
+    early = datetime(2026, 1, 1)
+    ids = {
+        new_correction(
+            pmid="1",
+            field="finding",
+            value="mixed",
+            current="positive",
+            reviewer="A",
+            reason="r",
+            now=early,
+        ).correction_id
+        for _ in range(50)
+    }
+    later = new_correction(
+        pmid="1",
+        field="finding",
+        value="mixed",
+        current="positive",
+        reviewer="A",
+        reason="r",
+        now=datetime(2026, 1, 1, 0, 0, 0, 1),
+    )
+    assert len(ids) > 40 and later.correction_id > max(ids) - 1000
+    assert max(ids) < 2**63
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_context_from_arguments_and_environment(tmp_path: Path) -> None:
+    db = tmp_path / "w" / "evidence.duckdb"
+    ctx = context_from(["--db", str(db)], {"EVIDENCE_REVIEWERS": "Dr A, Dr B,, Dr A"})
+    assert (ctx.db_path, ctx.reviewers) == (db, ("Dr A", "Dr B"))
+    assert ctx.snapshot == snapshot_path(db) == tmp_path / "w" / "evidence.snapshot.duckdb"
+    assert ctx.corrections == corrections_path(db) == tmp_path / "w/evidence.corrections.duckdb"
+    assert context_from([], {"EVIDENCE_DB": str(db)}).db_path == db
+
+
+def test_reviewers_from_a_file(tmp_path: Path) -> None:
+    names = tmp_path / "reviewers.txt"
+    names.write_text("# medical directors\nDr Ada Lovelace\n\nDr Grace Hopper  # writer\n")
+    assert reviewer_names("", names) == ("Dr Ada Lovelace", "Dr Grace Hopper")
+    assert reviewer_names("Dr X", names) == ("Dr X",)
+    db = tmp_path / "evidence.duckdb"
+    assert context_from(["--db", str(db)], {}).reviewers == ("Dr Ada Lovelace", "Dr Grace Hopper")
+
+
+def test_serve_runs_streamlit_on_localhost_by_default(tmp_path: Path) -> None:
+    args = parse_args(["--db", str(tmp_path / "e.duckdb")])
+    assert (args.host, args.port) == ("127.0.0.1", 8501)
+    command = streamlit_command(args.db, args.host, 9000)
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[4].endswith("dashboards/app.py")
+    joined = " ".join(command)
+    assert "--server.address 127.0.0.1 --server.port 9000" in joined
+    assert "--server.headless true" in joined and "--browser.gatherUsageStats false" in joined
+    assert command[-3:] == ["--", "--db", str(tmp_path / "e.duckdb")]
+
+
+def test_taxonomy_matches_the_classifier() -> None:
+    """The app keeps its own copy (no scikit-learn at import); read the model's from source."""
+    source = Path(model_source()).read_text(encoding="utf-8")
+    values = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id
+        in {"CONDITIONS", "OUTCOMES", "FINDINGS", "DESIGNS", "DRUGS", "ROUTES"}
+    }
+    assert values == {
+        "CONDITIONS": CONDITIONS,
+        "OUTCOMES": OUTCOMES,
+        "FINDINGS": FINDINGS,
+        "DESIGNS": DESIGNS,
+        "DRUGS": DRUGS,
+        "ROUTES": ROUTES,
+    }
+
+
+def model_source() -> str:
+    return str(Path(__file__).resolve().parent.parent / "pipelines" / "model.py")
+
+
+# --- shaping ---------------------------------------------------------------------------------
+
+
+def test_full_grid_fills_every_cell_in_taxonomy_order() -> None:
+    cells = pd.DataFrame(
+        [
+            {
+                "condition": "ptsd",
+                "outcome": "safety",
+                "studies": 3,
+                "meta_analyses": 1,
+                "rcts": 1,
+                "other_studies": 1,
+                "positive": 2,
+                "mixed": 0,
+                "negative": 1,
+                "participants": 120,
+            }
+        ]
+    )
+    grid = full_grid(cells)
+    assert len(grid) == len(CONDITIONS) * len(OUTCOMES)
+    assert list(grid["condition"].unique()) == list(CONDITIONS)
+    ptsd = grid[(grid.condition == "ptsd") & (grid.outcome == "safety")].iloc[0]
+    assert (ptsd.studies, ptsd.participants, grid["studies"].sum()) == (3, 120, 3)
+    html = map_table_html(grid, Filters(drugs=("ketamine",)))
+    assert html.count("<a href=") == 1
+    assert "href='studies?drugs=ketamine&amp;condition=ptsd&amp;outcome=safety'" in html
+    assert "MA 1 · RCT 1 · other 1" in html and "120 participants" in html
+    assert full_grid(cells.iloc[0:0])["studies"].sum() == 0
+
+
+def test_cumulative_count_of_rcts_and_meta_analyses() -> None:
+    trends = pd.DataFrame(
+        [
+            ("depression", 2019, "rct", 2),
+            ("depression", 2020, "review", 5),
+            ("depression", 2021, "meta_analysis", 1),
+            ("depression", 2021, "rct", 1),
+            ("anxiety", 2020, "observational", 4),
+        ],
+        columns=["condition", "year", "design", "studies"],
+    )
+    got = cumulative_strong(trends)
+    assert got.to_dict("records") == [
+        {"condition": "anxiety", "year": 2020, "cumulative": 0},
+        {"condition": "depression", "year": 2019, "cumulative": 2},
+        {"condition": "depression", "year": 2020, "cumulative": 2},
+        {"condition": "depression", "year": 2021, "cumulative": 4},
+    ]
+
+
+def test_model_metrics_from_a_training_report() -> None:
+    report = {
+        "kind": "cv",
+        "fields": {
+            "design": {"accuracy": 0.8, "macro_f1": 0.6, "per_class": {"rct": 0.9}},
+            "drug": {},
+        },
+    }
+    got = model_metrics(json.dumps(report))
+    assert got.to_dict("records")[0] == {"field": "design", "accuracy": 0.8, "macro_f1": 0.6}
+    assert model_metrics(None).empty and model_metrics('{"no": "fields"}').empty
+
+
+def test_label_rows_show_confidence_or_the_reviewer() -> None:
+    record = article("34092024")
+    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    row.update(  # as DuckDB hands them over: arrays, struct dicts, timestamps
+        authors=np.array(record.authors, dtype=object),
+        abstract_sections=np.array([dataclasses.asdict(s) for s in record.abstract_sections]),
+        confidence=np.array([{"field": f, "value": v} for f, v in record.confidence]),
+        entry_date=pd.Timestamp(record.entry_date),
+        revised_date=pd.NaT,
+        sample_size=pd.NA,
+    )
+    rebuilt = article_from_row(row)
+    assert rebuilt == dataclasses.replace(record, revised_date=None, sample_size=None)
+    corrected = {
+        "routes": {"reviewer": "Dr A", "corrected_at": datetime(2026, 11, 27), "is_pending": True}
+    }
+    rows = label_rows(rebuilt, corrected).set_index("Label")
+    assert rows.loc["Design"].to_dict() == {
+        "Value": "Observational",
+        "Confidence": 1.0,
+        "Source": "model seed-labels",
+    }
+    routes = rows.loc["Routes"]
+    assert (routes["Value"], routes["Source"]) == (
+        "Sublingual",
+        "corrected by Dr A on 2026-11-27 (pending merge)",
+    )
+    assert pd.isna(routes["Confidence"])
