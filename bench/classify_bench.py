@@ -60,11 +60,15 @@ def main() -> int:
     assert len(labelled) == len(articles)
 
     n = len(articles)
-    print(f"records: {n} ({sum(1 for a in articles if a.abstract)} with an abstract); "
-          f"cores: {os.cpu_count()}; jobs: {args.jobs}; model: {models.version}")
+    print(
+        f"records: {n} ({sum(1 for a in articles if a.abstract)} with an abstract); "
+        f"cores: {os.cpu_count()}; jobs: {args.jobs}; model: {models.version}"
+    )
     print(f"baseline TF-IDF transform (1 process): {n / base:9.0f} abstracts/s  ({base:.2f} s)")
-    print(f"classification ({args.jobs} processes):   {n / seconds:9.0f} abstracts/s  "
-          f"({seconds:.2f} s)")
+    print(
+        f"classification ({args.jobs} processes):   {n / seconds:9.0f} abstracts/s  "
+        f"({seconds:.2f} s)"
+    )
     print(f"ratio classification / baseline: {base / seconds:.2f}")
     return 0
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-# name (= url path and module under dashboards/pages), title, icon
+# name (= url path and module under dashboards/screens), title, icon
 PAGES = (
     ("map", "Evidence map", ":material/grid_on:"),
     ("trends", "Trends", ":material/bar_chart:"),
@@ -29,7 +29,7 @@ MODULES = {
 
 def _runner(name: str) -> Callable[[], None]:
     def run() -> None:
-        importlib.import_module(f"dashboards.pages.{MODULES[name]}").render()
+        importlib.import_module(f"dashboards.screens.{MODULES[name]}").render()
 
     run.__name__ = name
     return run

@@ -82,7 +82,7 @@ def label_rows(article: Article, corrected: Mapping[str, Mapping[str, Any]]) -> 
             {
                 "Label": display(field),
                 "Value": label_value_text(field, getattr(article, field)),
-                "Confidence": None if correction or score is None else round(score, 3),
+                "Confidence": "—" if correction or score is None else f"{score:.2f}",
                 "Source": _source(article, correction),
             }
         )

@@ -3,6 +3,7 @@ the reviewer's identity."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,15 +128,37 @@ class Identity:
     name: str | None  # known from a sign-in (OIDC or the clinic's proxy)
     choices: tuple[str, ...] = ()  # else: pick one of the configured reviewers
     needs_login: bool = False  # OIDC is configured but the user has not signed in
+    problem: str | None = None  # why nobody can correct labels here
+
+
+NO_REVIEWERS = (
+    "Corrections need a reviewer: set EVIDENCE_REVIEWERS (comma-separated names), a "
+    "reviewers file, or a sign-in (see dashboards/README.md)."
+)
 
 
 def reviewer_identity(ctx: Context) -> Identity:
-    """Streamlit's sign-in where OIDC is configured; else a header set by the clinic's sign-in
-    proxy, when configured; else the configured reviewer names to pick from."""
+    """Streamlit's OIDC sign-in where configured; else the header the clinic's sign-in proxy
+    sets, where configured (and nothing without it); else a configured reviewer name."""
     if auth_configured():
+        if importlib.util.find_spec("authlib") is None:
+            return Identity(
+                None,
+                problem="OIDC sign-in is configured but Authlib is not "
+                'installed: pip install "streamlit[auth]".',
+            )
         if st.user.is_logged_in:
             return Identity(name=str(st.user.get("email") or st.user.get("name")))
         return Identity(name=None, needs_login=True)
-    if ctx.reviewer_header and (name := st.context.headers.get(ctx.reviewer_header)):
-        return Identity(name=name)
-    return Identity(name=None, choices=ctx.reviewers)
+    if ctx.reviewer_header:
+        name = st.context.headers.get(ctx.reviewer_header)
+        if name:
+            return Identity(name=name)
+        return Identity(
+            None,
+            problem="Open the dashboards through the clinic's sign-in to "
+            f"correct labels (no {ctx.reviewer_header} header came with this page).",
+        )
+    if ctx.reviewers:
+        return Identity(name=None, choices=ctx.reviewers)
+    return Identity(name=None, problem=NO_REVIEWERS)

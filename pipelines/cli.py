@@ -99,6 +99,37 @@ def iter_input_articles(path: Path) -> Iterator[Any]:
                 print(f"{path}: quarantined {record.pmid or '?'}: {record.reason}", file=sys.stderr)
 
 
+CLASSIFY_FIELDS = (
+    "pmid",
+    "conditions",
+    "outcomes",
+    "finding",
+    "design",
+    "drug",
+    "routes",
+    "sample_size",
+    "key_finding",
+    "confidence",
+    "model_version",
+)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Label records offline: one line per record with pmid and every taxonomy field."""
+    from itertools import islice
+
+    from pipelines.classify import classify_articles
+
+    records = iter_input_articles(Path(args.input))
+    with ExitStack() as stack:
+        out = _output(args.output, stack)
+        while batch := list(islice(records, 2000)):
+            for article in classify_articles(batch):
+                data = article.to_json()
+                _write_jsonl(out, {k: data[k] for k in CLASSIFY_FIELDS})
+    return 0
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Run the nightly ingestion flow once."""
     from pipelines.fetch import ingest_flow
@@ -146,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--out", help="output file (default: standard output)")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("classify", help="label PubMed XML or parse's JSONL by the taxonomy")
+    p.add_argument("--input", required=True, help="PubMed XML (plain or .gz) or JSONL")
+    p.add_argument("--output", help="output JSONL (default: standard output)")
+    p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("ingest", help="run the nightly ingestion flow once")
     p.add_argument("--since", type=_iso_date, help="window start (default: watermark less overlap)")

@@ -8,6 +8,7 @@ taxonomy's definitions, then checked against real sentences from the seed record
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,9 +86,7 @@ _ANIMAL_PROCEDURE = re.compile(
     r"ferrets?|calves|horses?|primates?|guinea pigs?)\b",
     re.I,
 )
-_PASSING = re.compile(
-    r"\b(?:might|may|could|such as|e\.g\.|including|like)\b", re.I
-)
+_PASSING = re.compile(r"\b(?:might|may|could|such as|e\.g\.|including|like)\b", re.I)
 
 
 _KET_NAMES = ("ketamin", "ketalar", "spravato", "ketanest")
@@ -103,7 +102,9 @@ def _mention_sentences(article: Article) -> tuple[bool, list[str]]:
     """Return (named in title, abstract sentences naming ketamine)."""
     in_title = bool(article.title and _KET_ANY.search(article.title))
     abstract = article.abstract or ""
-    found = [s for s in sentences(abstract) if _KET_ANY.search(s)] if _KET_ANY.search(abstract) else []
+    found = (
+        [s for s in sentences(abstract) if _KET_ANY.search(s)] if _KET_ANY.search(abstract) else []
+    )
     return in_title, found
 
 
@@ -150,7 +151,7 @@ def _which_ketamine(article: Article) -> str:
         return "several"
     if len(title_forms) == 1:
         return next(iter(title_forms))
-    if esk >= 2 and ark >= 2 or (comparison and _RACEMIC.search(text)):
+    if (esk >= 2 and ark >= 2) or (comparison and _RACEMIC.search(text)):
         return "several"
     form, count = ("esketamine", esk) if esk >= ark else ("arketamine", ark)
     return form if count > plain and not plain_title else "ketamine"
@@ -184,11 +185,17 @@ _ROUTE_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "intranasal": re.compile(r"\bintra-?nasal(?:ly)?\b|\bnasal(?:ly)?\b|\bspravato\b", re.I),
-    "oral": re.compile(r"\boral(?:ly)?\b(?!\s+(?:health|cavity|mucosa|surgery|antidepressant))|"
-                       r"\bper os\b|\bp\.o\.|\btablets?\b|\bcapsules?\b", re.I),
-    "intramuscular": re.compile(r"\bintra-?muscular(?:ly)?\b|\bi\.\s?m\.|\bim\b(?= (?:ketamine|injection))",
-                                re.I),
-    "sublingual": re.compile(r"\bsub-?lingual(?:ly)?\b|\bbuccal\b|\blozenges?\b|\btroches?\b", re.I),
+    "oral": re.compile(
+        r"\boral(?:ly)?\b(?!\s+(?:health|cavity|mucosa|surgery|antidepressant))|"
+        r"\bper os\b|\bp\.o\.|\btablets?\b|\bcapsules?\b",
+        re.I,
+    ),
+    "intramuscular": re.compile(
+        r"\bintra-?muscular(?:ly)?\b|\bi\.\s?m\.|\bim\b(?= (?:ketamine|injection))", re.I
+    ),
+    "sublingual": re.compile(
+        r"\bsub-?lingual(?:ly)?\b|\bbuccal\b|\blozenges?\b|\btroches?\b", re.I
+    ),
     "subcutaneous": re.compile(r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.(?=\s)", re.I),
 }
 _OTHER_ROUTE = re.compile(
@@ -242,8 +249,12 @@ def extract_routes(article: Article, drug: str | None = None) -> tuple[str, ...]
     if drug in ("esketamine", "several") and re.search(r"nasal spray|intranasal", text, re.I):
         found.add("intranasal")
     for sentence, names_ketamine in _route_sentences(article):
-        generic = re.search(r"\b(?:study drugs?|the drugs?|drugs were|both drugs|all drugs|"
-                            r"infusions? of|the infusions?)\b", sentence, re.I)
+        generic = re.search(
+            r"\b(?:study drugs?|the drugs?|drugs were|both drugs|all drugs|"
+            r"infusions? of|the infusions?)\b",
+            sentence,
+            re.I,
+        )
         if not names_ketamine and not generic:
             continue
         for route, pattern in _ROUTE_PATTERNS.items():
@@ -255,7 +266,9 @@ def extract_routes(article: Article, drug: str | None = None) -> tuple[str, ...]
                         continue
                 if route == "intranasal" and not re.search(
                     r"nasal spray|intra-?nasal|nasally|spravato|nasal (?:ketamine|esketamine|"
-                    r"administration|route|delivery)", sentence, re.I
+                    r"administration|route|delivery)",
+                    sentence,
+                    re.I,
                 ):
                     continue
                 if _route_attached_to_other(sentence, m):
@@ -284,7 +297,10 @@ _WORD_VALUES = (
     | {"a": 1}
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?!\d)|\d+"
-_NUM = rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS}|(?i:{_WORDNUM}))(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+_NUM = (
+    rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS}|(?i:{_WORDNUM}))"
+    r"(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+)
 _PEOPLE = (
     r"(?i:patients?|participants?|subjects?|individuals?|persons?|people|adults?|children|child|"
     r"adolescents?|youths?|teens?|teenagers?|students?|women|woman|men|man|males?|females?|"
@@ -317,15 +333,22 @@ _MODIFIER = (
 _NOUN_AFTER = re.compile(
     rf"\s+(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{_PEOPLE})\b(?!-(?:years?|months?|days?))"
 )
-_DIGIT_RUN = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?!\d)|\d+")
+_DIGIT_RUN = re.compile(
+    rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS})(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+)
 _WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
 _NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
 _LETTERS = re.compile(r"[A-Za-z]+")
+_NOT_DIGIT = re.compile(r"\D")
 _SEPARATORS = str.maketrans({c: " " for c in "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~±≥≤–—"})
 _ANY_DIGIT = re.compile(r"\d")
 _NON_LETTERS = re.compile(r"[^a-z]+")
-_NOT_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/±≥≤<>=+-")
+_NOT_BEFORE = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/±≥≤<>=+-"
+)
 _NOT_AFTER = re.compile(r"[\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln)")
+
+
 def _plain_words(pattern: str) -> frozenset[str]:
     """The literal words of an alternation like ``patients?|women|hcs?`` (with optional "s")."""
     words: set[str] = set()
@@ -338,8 +361,10 @@ def _plain_words(pattern: str) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and len(w) > 2)
 
 
-_BARE_VERBS = ("who were was had have responded completed participated agreed entered met "
-               "fulfilled underwent took consented")
+_BARE_VERBS = (
+    "who were was had have responded completed participated agreed entered met "
+    "fulfilled underwent took consented"
+)
 _COUNT_CONTEXT = _plain_words(_PEOPLE) | frozenset(_BARE_VERBS.split()) | {"n", "ntotal"}
 _PERCENT_NEXT = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
 _BARE_AFTER = re.compile(
@@ -349,8 +374,11 @@ _BARE_AFTER = re.compile(
 _N_EQUALS = re.compile(
     r"(?<![\w])(?P<n>[nN])\s?(?:total|tot)?\s*[=:]\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"
 )
-_RANDOMISED = re.compile(r"randomi[sz]|randomly (?:assigned|allocated|divided|selected into)|"
-                         r"allocated (?:at random|randomly)", re.I)
+_RANDOMISED = re.compile(
+    r"randomi[sz]|randomly (?:assigned|allocated|divided|selected into)|"
+    r"allocated (?:at random|randomly)",
+    re.I,
+)
 _ENROLLED = re.compile(
     r"\b(?:enrol+ed|enrol+ment|recruited|included|inclusion|participated|took part|consented|"
     r"entered|were studied|were investigated|were evaluated|were enrolled|comprised|"
@@ -359,11 +387,17 @@ _ENROLLED = re.compile(
     r"examined|studied|followed))\b",
     re.I,
 )
-_SCREENED = re.compile(r"\b(?:screened|identified|eligible|approached|invited|contacted|"
-                       r"assessed for eligibility)\b", re.I)
+_SCREENED = re.compile(
+    r"\b(?:screened|identified|eligible|approached|invited|contacted|"
+    r"assessed for eligibility)\b",
+    re.I,
+)
 _ANALYSED = re.compile(r"\banaly[sz]ed\b|\banalysis\b|\bevaluable\b", re.I)
-_TIME_POINTS = re.compile(r"\bbaseline\b|follow-?up|\bT[0-9]\b|\bwaves?\b|time points?|"
-                          r"\bintervals?\b", re.I)
+_TIME_POINTS = re.compile(
+    r"\bbaseline\b|follow-?up|\bT[0-9]\b|\bwaves?\b|time points?|"
+    r"\bintervals?\b",
+    re.I,
+)
 _NOT_PEOPLE_N = re.compile(
     r"\b(?:studies|trials|articles|papers|rcts|reviews|records|reports|rats?|mice|animals|"
     r"eyes|samples|specimens|cells|genes|items|hospitals|sites|centres|centers|countries|"
@@ -372,18 +406,30 @@ _NOT_PEOPLE_N = re.compile(
     re.I,
 )
 _TOTAL_N = re.compile(r"\b(?:sample|total|cohort|analysis|study|population|overall)\W*$", re.I)
-_JOIN = re.compile(r"(?:\band\b|\bor\b|,|\bvs\.?|\bversus|\bwith|\bcompared (?:with|to)|\bplus|"
-                   r"\bto)\s*$", re.I)
+_JOIN = re.compile(
+    r"(?:\band\b|\bor\b|,|\bvs\.?|\bversus|\bwith|\bcompared (?:with|to)|\bplus|"
+    r"\bto)\s*$",
+    re.I,
+)
 _JOIN_ANYWHERE = re.compile(r"\b(?:and|or|vs\.?|versus|than|compared (?:with|to))\b|[,;]", re.I)
-_SUBCOUNT = re.compile(rf"{_NUM}\s*\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*(?:were|was|had|are)\s+"
-                       r"(?!included|randomi|enrolled|recruited)")
-_SPLIT_TOTAL = re.compile(r"\b(?:including|comprising|of whom|of which|among whom|among them|"
-                          r"consisting of|total|overall)\b", re.I)
-_BACKGROUND_LABEL = re.compile(r"background|introduction|context|rationale|importance|"
-                               r"objective|aim|purpose", re.I)
+_SUBCOUNT = re.compile(
+    rf"{_NUM}\s*\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*(?:were|was|had|are)\s+"
+    r"(?!included|randomi|enrolled|recruited)"
+)
+_SPLIT_TOTAL = re.compile(
+    r"\b(?:including|comprising|of whom|of which|among whom|among them|"
+    r"consisting of|total|overall)\b",
+    re.I,
+)
+_BACKGROUND_LABEL = re.compile(
+    r"background|introduction|context|rationale|importance|"
+    r"objective|aim|purpose",
+    re.I,
+)
 _STUDY_LABEL = re.compile(r"method|design|setting|participant|patient|subject|result", re.I)
-_MULTI_STUDY = re.compile(r"\b(?:study|experiment|sample|cohort)\s+(?:[1-9IV]+|one|two|three)\b",
-                          re.I)
+_MULTI_STUDY = re.compile(
+    r"\b(?:study|experiment|sample|cohort)\s+(?:[1-9IV]+|one|two|three)\b", re.I
+)
 _SINGLE_PERSON = re.compile(
     r"\ba\s+\d{1,3}[- ](?:year|month|week|day)s?[- ]old\b|\b(?:we|this report) (?:describe|present|"
     r"report)s? (?:a|the case of a|one)\b",
@@ -447,7 +493,8 @@ def _study_sentences(article: Article) -> list[str]:
         (s.category or "").upper() in ("METHODS", "RESULTS") for s in sections
     ):
         kept = [
-            s.text for s in sections
+            s.text
+            for s in sections
             if (s.category or "").upper() not in ("BACKGROUND", "OBJECTIVE")
             or _STUDY_LABEL.search(s.label or "")
         ]
@@ -455,8 +502,10 @@ def _study_sentences(article: Article) -> list[str]:
     out = []
     for s in sentences(article.abstract or ""):
         label = re.match(r"^([A-Z][A-Za-z ,&/]{2,40}):\s", s)
-        if label and _BACKGROUND_LABEL.search(label.group(1)) and not _STUDY_LABEL.search(
-            label.group(1)
+        if (
+            label
+            and _BACKGROUND_LABEL.search(label.group(1))
+            and not _STUDY_LABEL.search(label.group(1))
         ):
             continue
         out.append(s)
@@ -465,22 +514,24 @@ def _study_sentences(article: Article) -> list[str]:
 
 def _numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, int]]:
     """(value, start, end) of each standalone number, in digits or in words."""
-    runs = list(_DIGIT_RUN.finditer(sentence))
+    for m in _DIGIT_RUN.finditer(sentence):
+        yield int(_NOT_DIGIT.sub("", m.group(0))), m.start(), m.end()
+    if not number_words:
+        return
     last = -1
-    for word in _LETTERS.finditer(sentence) if number_words else ():
+    for word in _LETTERS.finditer(sentence):
         if word.start() < last or word.group(0).lower() not in _NUMBER_WORDS:
             continue
         m = _WORD_RUN.match(sentence, word.start())
-        if m and not (m.end() < len(sentence) and sentence[m.end()].isalpha()):
-            runs.append(m)
-            last = m.end()
-    for m in runs:
-        start, end = m.start(), m.end()
-        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, end):
+        if m is None or (m.end() < len(sentence) and sentence[m.end()].isalpha()):
+            continue
+        last = m.end()
+        start = m.start()
+        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, m.end()):
             continue
         value = _value(m.group(0))
         if value is not None:
-            yield value, start, end
+            yield value, start, m.end()
 
 
 def _words(text: str) -> set[str]:
@@ -506,8 +557,10 @@ def _counts(sentence: str, number_words: bool = True) -> list[_Count]:
             bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
             kind = "part" if bracketed or _PERCENT_NEXT.match(sentence, noun.end()) else "noun"
             found[start] = _Count(value, start, noun.end(), kind, weak)
-        elif _BARE_AFTER.match(sentence, end) and value >= 2 and not _excluded(
-            sentence, start, value, bare=True
+        elif (
+            _BARE_AFTER.match(sentence, end)
+            and value >= 2
+            and not _excluded(sentence, start, value, bare=True)
         ):
             found[start] = _Count(value, start, end, "bare")
     for m in _N_EQUALS.finditer(sentence):
@@ -528,10 +581,12 @@ def _counts(sentence: str, number_words: bool = True) -> list[_Count]:
 def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
     """Numbers that are ages, classes, doses, years or percentages rather than people."""
     prefix = sentence[max(0, start - 14) : start].lower()
-    if re.search(r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
-                 r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
-                 r"session|cycle|figure|table|model|step|part|patient|case|subject|t|n|p)\s*$|\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$",
-                 prefix):
+    if re.search(
+        r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
+        r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
+        r"session|cycle|figure|table|model|step|part|patient|case|subject|t|n|p)\s*$|\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$",
+        prefix,
+    ):
         return True
     year_like = re.match(r"(?:19|20)\d\d\b", sentence[start:]) and 1900 <= value <= 2035
     if year_like and (bare or not re.match(rf"\d{{4}}\s+{_PEOPLE}", sentence[start:])):
@@ -543,8 +598,10 @@ def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
 def _with_listed_numbers(sentence: str, counts: list[_Count]) -> list[_Count]:
     """Numbers listed before a counted noun share it: "510 Israeli and 505 Italian participants"."""
     extra: list[_Count] = []
-    listed = re.compile(rf"(?P<num>{_NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}\s*"
-                        r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
+    listed = re.compile(
+        rf"(?P<num>{_NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}\s*"
+        r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+    )
     for c in counts:
         if c.kind != "noun":
             continue
@@ -581,7 +638,7 @@ def _role(sentence: str, start: int, end: int) -> float:
 def _groups(sentence: str, counts: list[_Count]) -> list[list[_Count]]:
     """Split counts into lists that name separate groups ("54 patients ... and 61 controls")."""
     groups: list[list[_Count]] = [[counts[0]]]
-    for prev, cur in zip(counts, counts[1:], strict=False):
+    for prev, cur in itertools.pairwise(counts):
         between = sentence[prev.end : cur.start]
         inside_brackets = between.lstrip().startswith("(") and ")" not in between
         connector = _JOIN.search(between) if cur.kind == "noun" else _JOIN_ANYWHERE.search(between)
@@ -611,8 +668,9 @@ def _sentence_candidates(
     control = bool(re.search(r"\bcontrols?\b|control group|comparison group", sentence, re.I))
     out: list[_Candidate] = []
     # "Of 367 patients identified, 113 responded": the lead count is the pool, not the sample.
-    if len(counts) > 1 and re.match(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among)\s+(?:the\s+)?$",
-                                    sentence[: counts[0].start]):
+    if len(counts) > 1 and re.match(
+        r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among)\s+(?:the\s+)?$", sentence[: counts[0].start]
+    ):
         lead = counts[0]
         out.append(_Candidate(lead.value, 1.2, offset + lead.start, index, control))
         whole = [c for c in whole if c is not lead]
@@ -628,8 +686,9 @@ def _sentence_candidates(
             role = _role(sentence, group[0].start, group[-1].end)
             if group[0].kind == "bare" and _SUBCOUNT.match(sentence, group[0].start):
                 role = 0.5
-            if group[0].kind == "bare" and re.search(r"\bof\s+(?:the\s+)?$",
-                                                     sentence[: group[0].start], re.I):
+            if group[0].kind == "bare" and re.search(
+                r"\bof\s+(?:the\s+)?$", sentence[: group[0].start], re.I
+            ):
                 role = 1.2
             if all(c.weak for c in group):
                 role -= 0.3
@@ -659,9 +718,14 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> int:
         if len(values) > 1 and best.sentence in multi:
             return sum(values)
     extra = [
-        c for c in candidates
-        if c.control and c.sentence != best.sentence and c.role >= 1.5 and c.position > best.position
-        and c.sentence == best.sentence + 1 and not best.control
+        c
+        for c in candidates
+        if c.control
+        and c.sentence != best.sentence
+        and c.role >= 1.5
+        and c.position > best.position
+        and c.sentence == best.sentence + 1
+        and not best.control
     ]
     return best.value + (extra[0].value if extra else 0)
 
@@ -720,8 +784,11 @@ def is_animal_study(article: Article) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Key finding
 
-_CONCLUSION_LABEL = re.compile(r"conclu|interpretation|implication|summary|take[- ]home|"
-                               r"significance|discussion", re.I)
+_CONCLUSION_LABEL = re.compile(
+    r"conclu|interpretation|implication|summary|take[- ]home|"
+    r"significance|discussion",
+    re.I,
+)
 _CONCLUSION_IN_TEXT = re.compile(
     r"(?:^|\n|;\s|\.\s)(?:CONCLUSIONS?|Conclusions?|INTERPRETATION|Interpretation|"
     r"CONCLUSION AND RELEVANCE)\s*[:.]\s*(?P<text>.+)$",
@@ -746,8 +813,9 @@ def extract_key_finding(article: Article) -> str | None:
     abstract = article.abstract or ""
     if not abstract.strip():
         return None
-    if any(word in abstract for word in ("ONCLUSION", "onclusion", "NTERPRETATION",
-                                         "nterpretation")):
+    if any(
+        word in abstract for word in ("ONCLUSION", "onclusion", "NTERPRETATION", "nterpretation")
+    ):
         labelled = _CONCLUSION_IN_TEXT.search(abstract)
         if labelled:
             return labelled.group("text").strip().split("\n")[0].strip() or None
@@ -759,8 +827,12 @@ def extract_key_finding(article: Article) -> str | None:
     for i, s in enumerate(sents[start:], start):
         position = (i + 1) / len(sents)
         score = 2.0 * position + 1.5 * len(_CUES.findall(s))
-        if re.match(r"(?:in conclusion|we conclude|to conclude|in summary|overall|taken together|"
-                    r"these (?:findings|results)|our (?:findings|results))", s, re.I):
+        if re.match(
+            r"(?:in conclusion|we conclude|to conclude|in summary|overall|taken together|"
+            r"these (?:findings|results)|our (?:findings|results))",
+            s,
+            re.I,
+        ):
             score += 3.0
         if re.search(r"\bp\s?[<=>]|\d+(?:\.\d+)?\s?%|95%|\bci\b", s, re.I):
             score -= 1.5

@@ -23,13 +23,13 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipelines.article import Article, Deletion, Quarantined
+from pipelines.classify import classify_articles
 from pipelines.eutils import EutilsClient
 from pipelines.pubmed_xml import iter_records
 from pipelines.settings import Settings, load_topics
 from pipelines.spool import Spool, prune_stale
 from pipelines.window import Window, batched, plan_window
 from warehouse.db import RawBatch, RunLoad, Warehouse
-
 
 
 @lru_cache(maxsize=8)
@@ -98,13 +98,14 @@ def load_spool(
 ) -> dict[str, Any]:
     """Parse every spooled batch and load it all in one warehouse transaction."""
     parsed = collect_batches(spool, batches)
+    labelled = classify_articles(parsed.articles)
     stats = {
         "requests": requests,
         "searched": len(parsed.requested),
         "fetched": len(parsed.articles),
     }
     load = RunLoad(
-        articles=parsed.articles,
+        articles=labelled,
         deletions=parsed.deletions,
         quarantined=parsed.quarantined,
         batches=parsed.raw,

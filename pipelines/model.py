@@ -62,20 +62,23 @@ SINGLE_LABEL: dict[str, tuple[str, ...]] = {"finding": FINDINGS, "design": DESIG
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"
 MULTI_LABEL: dict[str, tuple[str, ...]] = {"conditions": CONDITIONS, "outcomes": OUTCOMES}
 
-# Everything a models file may contain besides builtins and numpy/scipy basics; checked by a test.
-TRUSTED_TYPES = ("sklearn.linear_model._logistic.LogisticRegression",)
+# Types a models file may hold beyond those skops trusts by default (builtins, numpy arrays,
+# LogisticRegression): none. Vectorisers are stored as plain strings and arrays, so loading
+# never has to trust a new type; a test checks the shipped file against this list.
+TRUSTED_TYPES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Hyperparameters. Values come from the seed cross-validation in ``training`` (see report)."""
 
+    feature_version: int = 1  # bump when document() or the cue patterns change meaning
     word_max_features: int = 30000
     title_max_features: int = 6000
     conclusion_max_features: int = 6000
     min_df: int = 2
     C: Mapping[str, float] = field(
-        default_factory=lambda: {"design": 4.0, "finding": 2.0, "conditions": 4.0, "outcomes": 2.0}
+        default_factory=lambda: {"design": 4.0, "finding": 8.0, "conditions": 4.0, "outcomes": 2.0}
     )
     distant_weight: float = 0.25
     index_dropout: float = 0.5
@@ -174,70 +177,128 @@ def document(article: Article, with_index: bool = True) -> Document:
 # pairs) present in the document's view, so a batch needs one sparse product per view.
 _CUES: tuple[tuple[str, str, str], ...] = (
     ("t_meta", "title", r"meta-analy|metaanaly|systematic review|scoping review|umbrella review"),
-    ("a_meta", "text", r"meta-analy|systematic review|scoping review|prisma|searched|databases|"
-                       r"^medline|^embase|cochrane|included studies|eligible studies"),
+    (
+        "a_meta",
+        "text",
+        r"meta-analy|systematic review|scoping review|prisma|searched|databases|"
+        r"^medline|^embase|cochrane|included studies|eligible studies",
+    ),
     ("t_rct", "title", r"randomi[sz]|randomly|placebo-controlled|double-blind|crossover"),
     ("a_random", "text", r"randomi[sz]|randomly"),
     ("a_blind", "text", r"double-blind|placebo|sham|cross-?over|blinded"),
-    ("open_label", "text", r"open-label|single-arm|non-randomi|nonrandomi|pilot|feasibility|"
-                           r"uncontrolled|quasi-experimental|pre-post|single-group|^phase"),
-    ("observational", "text", r"retrospective|cohort|cross-sectional|case-control|registry|"
-                              r"survey|questionnaire|chart review|database|claims|prevalence|"
-                              r"association|associated with|longitudinal|nationwide"),
+    (
+        "open_label",
+        "text",
+        r"open-label|single-arm|non-randomi|nonrandomi|pilot|feasibility|"
+        r"uncontrolled|quasi-experimental|pre-post|single-group|^phase",
+    ),
+    (
+        "observational",
+        "text",
+        r"retrospective|cohort|cross-sectional|case-control|registry|"
+        r"survey|questionnaire|chart review|database|claims|prevalence|"
+        r"association|associated with|longitudinal|nationwide",
+    ),
     ("case", "text", r"case report|we report|we describe|we present|year-old|case series"),
     ("t_case", "title", r"case report|case of|case series"),
-    ("animal", "text", r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|monkeys?|rabbits?|dogs?|"
-                       r"pigs?|sheep|primates?|wistar|sprague-dawley|c57bl|animals?)\b|in vitro|"
-                       r"cell line"),
-    ("human", "text", r"\b(?:patients?|participants?|volunteers?|women|men|children|adults?|"
-                      r"adolescents?|individuals|people)\b"),
-    ("review", "text", r"^review$|this article|we discuss|overview|perspective|commentary|"
-                       r"editorial|guideline|consensus|narrative|this review|we review"),
+    (
+        "animal",
+        "text",
+        r"\b(?:rats?|mice|mouse|murine|rodents?|zebrafish|monkeys?|rabbits?|dogs?|"
+        r"pigs?|sheep|primates?|wistar|sprague-dawley|c57bl|animals?)\b|in vitro|"
+        r"cell line",
+    ),
+    (
+        "human",
+        "text",
+        r"\b(?:patients?|participants?|volunteers?|women|men|children|adults?|"
+        r"adolescents?|individuals|people)\b",
+    ),
+    (
+        "review",
+        "text",
+        r"^review$|this article|we discuss|overview|perspective|commentary|"
+        r"editorial|guideline|consensus|narrative|this review|we review",
+    ),
     ("t_protocol", "title", r"protocol|rationale and design|study design"),
     ("qualitative", "text", r"qualitative|interviews?$|focus groups?|thematic|grounded theory"),
 )
 _FINDING_CUES: tuple[tuple[str, str, str], ...] = (
-    ("negative", "conclusion", r"^no significant|^no difference|^no effect|^no benefit|did not|"
-                               r"not significantly|not superior|not effective|failed to|"
-                               r"no evidence|ineffective|does not|lack of|unable to|^no$|^not$"),
-    ("positive", "conclusion", r"effective|improv|reduc|significant|benefit|superior|^safe|"
-                               r"well tolerated|efficacious|promising|support"),
-    ("mixed", "conclusion", r"however|but not|although|inconclusive|mixed|transient|^some$|"
-                            r"partial|limited|further studies|further research"),
+    (
+        "negative",
+        "conclusion",
+        r"^no significant|^no difference|^no effect|^no benefit|did not|"
+        r"not significantly|not superior|not effective|failed to|"
+        r"no evidence|ineffective|does not|lack of|unable to|^no$|^not$",
+    ),
+    (
+        "positive",
+        "conclusion",
+        r"effective|improv|reduc|significant|benefit|superior|^safe|"
+        r"well tolerated|efficacious|promising|support",
+    ),
+    (
+        "mixed",
+        "conclusion",
+        r"however|but not|although|inconclusive|mixed|transient|^some$|"
+        r"partial|limited|further studies|further research",
+    ),
 )
 # Topics per condition and outcome; a condition counts where it is the study's target.
 _TOPICS: tuple[tuple[str, str], ...] = (
-    ("depression", r"depress|antidepress|^mdd$|^trd$|dysthymi|bipolar|mood disorder|melanchol|"
-                   r"anhedoni|forced swim|tail suspension|learned helplessness"),
+    (
+        "depression",
+        r"depress|antidepress|^mdd$|^trd$|dysthymi|bipolar|mood disorder|melanchol|"
+        r"anhedoni|forced swim|tail suspension|learned helplessness",
+    ),
     ("anxiety", r"anxi|panic|phobi|^gad$|elevated plus|worry"),
-    ("ptsd", r"post-?traumatic|^ptsd|^ptss|^trauma|acute stress disorder|fear memory|"
-             r"fear extinction|fear conditioning"),
-    ("chronic_pain", r"chronic pain|neuralgi|neuropath(?:y|ic)|fibromyalg|migraine|headache|"
-                     r"complex regional|^crps$|causalgia|phantom|back pain|cancer pain|"
-                     r"intractable pain|refractory pain|osteoarthriti|central pain|allodynia|"
-                     r"persistent pain|chronic \w+ pain|chronic non-"),
-    ("acute_pain", r"postoperative|post-operative|surgery|surgical|procedural|anesthesia|"
-                   r"sedation|emergency department|labou?r pain|acute pain|analgesia"),
-    ("efficacy", r"efficacy|effective|improv|reduc|response|remission|symptom|score|relief|"
-                 r"quality of|antidepressant-like|anxiolytic-like|outcomes?$"),
+    (
+        "ptsd",
+        r"post-?traumatic|^ptsd|^ptss|^trauma|acute stress disorder|fear memory|"
+        r"fear extinction|fear conditioning",
+    ),
+    (
+        "chronic_pain",
+        r"chronic pain|neuralgi|neuropath(?:y|ic)|fibromyalg|migraine|headache|"
+        r"complex regional|^crps$|causalgia|phantom|back pain|cancer pain|"
+        r"intractable pain|refractory pain|osteoarthriti|central pain|allodynia|"
+        r"persistent pain|chronic \w+ pain|chronic non-",
+    ),
+    (
+        "acute_pain",
+        r"postoperative|post-operative|surgery|surgical|procedural|anesthesia|"
+        r"sedation|emergency department|labou?r pain|acute pain|analgesia",
+    ),
+    (
+        "efficacy",
+        r"efficacy|effective|improv|reduc|response|remission|symptom|score|relief|"
+        r"quality of|antidepressant-like|anxiolytic-like|outcomes?$",
+    ),
     ("suicidality", r"suicid"),
-    ("safety", r"adverse|side effects?|side-effects?|safety|^safe$|tolerab|dissociat|"
-               r"blood pressure|heart rate|hemodynamic|abuse|misuse|toxic|impair|deficit|"
-               r"cystitis|hallucinat|nausea|vomit|psychotomimetic|harm|^risk"),
-    ("durability", r"long-term|maintenance|relapse|follow-up|sustained|durab|persist|lasting|"
-                   r"repeated|weeks after|^months$|prolonged"),
-    ("mechanism", r"mechanism|biomarker|receptor|signal|neuroimag|fmri|^mri$|bdnf|mtor|synap|"
-                  r"plasticity|^genes?$|expression|pathway|glutamat|^gaba|^eeg$|connectivity|"
-                  r"inflammat|cytokine|metabol|neuron|cortex|hippocamp"),
+    (
+        "safety",
+        r"adverse|side effects?|side-effects?|safety|^safe$|tolerab|dissociat|"
+        r"blood pressure|heart rate|hemodynamic|abuse|misuse|toxic|impair|deficit|"
+        r"cystitis|hallucinat|nausea|vomit|psychotomimetic|harm|^risk",
+    ),
+    (
+        "durability",
+        r"long-term|maintenance|relapse|follow-up|sustained|durab|persist|lasting|"
+        r"repeated|weeks after|^months$|prolonged",
+    ),
+    (
+        "mechanism",
+        r"mechanism|biomarker|receptor|signal|neuroimag|fmri|^mri$|bdnf|mtor|synap|"
+        r"plasticity|^genes?$|expression|pathway|glutamat|^gaba|^eeg$|connectivity|"
+        r"inflammat|cytokine|metabol|neuron|cortex|hippocamp",
+    ),
     ("intervention", r"treat|therap|intervention|administ|infusion|^dose|^drug|trial|program"),
 )
 _TOPIC_VIEWS = ("title", "text", "conclusion")
 CUE_NAMES = {
     "design_cues": (*(c[0] for c in _CUES), *(f"drug_{d}" for d in DRUGS), "no_abstract"),
     "finding_cues": tuple(c[0] for c in _FINDING_CUES),
-    "topic_cues": tuple(
-        f"{t}_{w}" for t, _ in _TOPICS for w in (*_TOPIC_VIEWS, "target")
-    ),
+    "topic_cues": tuple(f"{t}_{w}" for t, _ in _TOPICS for w in (*_TOPIC_VIEWS, "target")),
 }
 
 
@@ -268,8 +329,9 @@ def _cue_counts(
         names = list(cues)
         rows = np.concatenate([cues[n] for n in names]) if names else np.array([], dtype=int)
         cols = np.concatenate([np.full(len(cues[n]), j) for j, n in enumerate(names)])
-        P = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                          shape=(X.shape[1], len(names)))
+        P = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(X.shape[1], len(names))
+        )
         dense = np.asarray((present @ P).todense())
         for j, n in enumerate(names):
             counts[n] = dense[:, j]
@@ -293,8 +355,11 @@ def _cue_blocks(
         topic += [np.minimum(title, 1), np.minimum(text, 6) / 6.0, np.minimum(concl, 1), target]
     return {
         name: sp.csr_matrix(np.column_stack(cols).reshape(n, len(cols)).astype(np.float32) * scale)
-        for name, cols in (("design_cues", design), ("finding_cues", finding),
-                           ("topic_cues", topic))
+        for name, cols in (
+            ("design_cues", design),
+            ("finding_cues", finding),
+            ("topic_cues", topic),
+        )
     }
 
 
@@ -309,8 +374,19 @@ _PROTOCOL_TEXT = re.compile(
 )
 _REPORTED = re.compile(r"\bwere randomi[sz]ed|\bresults (?:showed|indicated|suggest)|\bwe found")
 _META_TITLE = re.compile(r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review")
+# The headings of a systematic review's structured abstract, or the authors saying they did one.
+_META_TEXT = re.compile(
+    r"(?:^|\n)(?:data sources?|study selection|data extraction|data synthesis|search strategy|"
+    r"search methods|selection criteria|eligibility criteria|information sources)\s*:|"
+    r"\b(?:we|this|the present|the current) (?:performed |conducted |undertook |carried out )?"
+    r"(?:a |an )?(?:updated )?(?:systematic review|meta-analysis|meta-analyses|scoping review)|"
+    r"\bto (?:perform|conduct|undertake|carry out) (?:a |an )?(?:updated )?(?:systematic review|"
+    r"meta-analysis|scoping review)"
+)
 _CASE_TITLE = re.compile(r"\bcase report\b|\ba case of\b")
-_QUALITATIVE_TITLE = re.compile(r"qualitative|focus groups?|phenomenolog|ethnograph|interview study")
+_QUALITATIVE_TITLE = re.compile(
+    r"qualitative|focus groups?|phenomenolog|ethnograph|interview study"
+)
 _NONRANDOM_TITLE = re.compile(
     r"open-label|single-arm|pilot study|non-?randomi[sz]ed|quasi-experimental|feasibility study|"
     r"uncontrolled|single-cohort|pilot trial"
@@ -328,14 +404,25 @@ def design_rule(
     title = normalise(article.title or "") if title is None else title
     abstract = normalise(article.abstract or "") if abstract is None else abstract
     ptypes = {p.lower() for p in article.publication_types}
-    protocol_words = "protocol" in abstract or "we will" in abstract
+    protocol_words = (
+        "protocol" in title
+        or "design" in title
+        or "protocol" in abstract
+        or ("we will" in abstract)
+    )
     if protocol_words and (
-        (_PROTOCOL_TITLE.search(title) and not re.search(r"results?|outcomes? of|effects? of",
-                                                         title))
+        (
+            _PROTOCOL_TITLE.search(title)
+            and not re.search(r"results?|outcomes? of|effects? of", title)
+        )
         or (_PROTOCOL_TEXT.search(abstract) and not _REPORTED.search(abstract))
     ):
         return "review"
-    if _META_TITLE.search(title) or ptypes & {"meta-analysis", "systematic review"}:
+    if (
+        _META_TITLE.search(title)
+        or ptypes & {"meta-analysis", "systematic review"}
+        or (("review" in abstract or "meta" in abstract) and _META_TEXT.search(abstract))
+    ):
         return "meta_analysis"
     if "randomized controlled trial" in ptypes:
         return "rct"
@@ -388,8 +475,12 @@ class Models:
         docs = [document(a) for a in articles]
         probs = self.probabilities(self.features(docs))
         return [
-            self._labels_for(article, doc, {k: probs[k][i] for k in SINGLE_LABEL},
-                             {k: probs[k][i] for k in MULTI_LABEL})
+            self._labels_for(
+                article,
+                doc,
+                {k: probs[k][i] for k in SINGLE_LABEL},
+                {k: probs[k][i] for k in MULTI_LABEL},
+            )
             for i, (article, doc) in enumerate(zip(articles, docs, strict=True))
         ]
 
@@ -483,11 +574,18 @@ def decide_design(
     ruled = design_rule(article) if doc is None else design_rule(article, doc.title, doc.text)
     if ruled is not None:
         return ruled, max(0.95, float(probs[DESIGNS.index(ruled)]))
-    best = int(np.argmax(probs))
+    text = doc.text if doc is not None else normalise(extract.article_text(article))
+    order = np.argsort(-probs)
+    best = int(next((i for i in order if _admissible(DESIGNS[i], text)), order[0]))
     rct = DESIGNS.index("rct")
-    if best != rct and probs[rct] >= config.get("rct_threshold", 1.0) and DESIGNS[best] not in (
-        "meta_analysis",
-        "preclinical",
+    if (
+        best != rct
+        and probs[rct] >= config.get("rct_threshold", 1.0)
+        and DESIGNS[best]
+        not in (
+            "meta_analysis",
+            "preclinical",
+        )
     ):
         return "rct", float(probs[rct])
     return DESIGNS[best], float(probs[best])
@@ -501,6 +599,31 @@ def vectorize(
         name: (vec.fit_transform if fit else vec.transform)([getattr(d, name) for d in docs])
         for name, vec in vectorizers.items()
     }
+
+
+_ANIMAL_OR_VITRO = re.compile(
+    r"\b(?:rats?|mice|mouse|murine|rodents?|animals?|zebrafish|drosophila|monkeys?|macaques?|"
+    r"primates?|rabbits?|dogs?|canine|pigs?|porcine|piglets?|sheep|ovine|cats?|horses?|equine|"
+    r"cattle|calves|buffalo\w*|chicks?|hamsters?|guinea pigs?|ferrets?|in vitro|cell lines?|"
+    r"cultured|cells|wistar|sprague|strains?|bacteria\w*|plants?|larvae|fish)\b"
+)
+_CASE_CUES = re.compile(
+    r"\bcases?\b|year-old|\bwe (?:report|describe|present)\b|\ba (?:man|woman|boy|girl|patient|"
+    r"child|male|female) (?:with|who|presented|was)"
+)
+_RESULTS_LABEL = re.compile(r"(?:^|\n)(?:results?|findings)\s*:")
+
+
+def _admissible(design: str, text: str) -> bool:
+    """What a design needs in the text: an animal or cell system for preclinical, a patient for a
+    case report, and no Results section for a narrative review (TAXONOMY.md's definitions)."""
+    if design == "preclinical":
+        return _ANIMAL_OR_VITRO.search(text) is not None
+    if design == "case_report":
+        return _CASE_CUES.search(text) is not None
+    if design == "review":
+        return _RESULTS_LABEL.search(text) is None
+    return True
 
 
 def build_features(
@@ -526,19 +649,39 @@ def new_vectorizers(config: ModelConfig) -> dict[str, Any]:
     token = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
     return {
         "text": TfidfVectorizer(
-            token_pattern=token, lowercase=False, ngram_range=(1, 2), min_df=config.min_df,
-            max_features=config.word_max_features, sublinear_tf=True, dtype=np.float32,
+            token_pattern=token,
+            lowercase=False,
+            ngram_range=(1, 2),
+            min_df=config.min_df,
+            max_features=config.word_max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
         ),
         "title": TfidfVectorizer(
-            token_pattern=token, lowercase=False, ngram_range=(1, 2), min_df=config.min_df,
-            max_features=config.title_max_features, sublinear_tf=True, dtype=np.float32,
+            token_pattern=token,
+            lowercase=False,
+            ngram_range=(1, 2),
+            min_df=config.min_df,
+            max_features=config.title_max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
         ),
         "conclusion": TfidfVectorizer(
-            token_pattern=token, lowercase=False, ngram_range=(1, 2), min_df=config.min_df,
-            max_features=config.conclusion_max_features, sublinear_tf=True, dtype=np.float32,
+            token_pattern=token,
+            lowercase=False,
+            ngram_range=(1, 2),
+            min_df=config.min_df,
+            max_features=config.conclusion_max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
         ),
-        "index": CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True,
-                                 min_df=config.min_df, dtype=np.float32),
+        "index": CountVectorizer(
+            token_pattern=r"\S+",
+            lowercase=False,
+            binary=True,
+            min_df=config.min_df,
+            dtype=np.float32,
+        ),
     }
 
 
@@ -588,8 +731,15 @@ def _labels_parallel(models: Models, articles: list[Article], n_jobs: int) -> li
     return [lab for part in parts for lab in part]
 
 
-_VECTORIZER_PARAMS = ("token_pattern", "lowercase", "ngram_range", "min_df", "max_features",
-                      "sublinear_tf", "binary")
+_VECTORIZER_PARAMS = (
+    "token_pattern",
+    "lowercase",
+    "ngram_range",
+    "min_df",
+    "max_features",
+    "sublinear_tf",
+    "binary",
+)
 
 
 def _vectorizer_state(vec: CountVectorizer) -> dict[str, Any]:

@@ -44,6 +44,7 @@ _ROOT_START = re.compile(rb"<([A-Za-z_:][^\s/>]*)[^>]*>")
 _DOCTYPE_RE = rb"<!DOCTYPE[^\[>]*(?:\[(.*?)\])?\s*>"
 _DOCTYPE = re.compile(_DOCTYPE_RE, re.S)
 _PROLOG = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->|" + _DOCTYPE_RE + rb")*", re.S)
+_MISC = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 _MAX_PROLOG = 1 << 20  # NCBI prologs are ~200 bytes; more is not PubMed.
 _MAX_RECORD = 64 << 20  # the largest PubMed records (huge author lists) are a few MB.
@@ -170,15 +171,18 @@ def _raise_truncated(win: _Window, pos: int) -> NoReturn:
 
 
 def _check_trailer(win: _Window, lt: int) -> None:
-    """Refuse content after the root (a second document, say), which would be lost silently."""
+    """Refuse content after the root but comments and PIs: a second document would be lost."""
     pos = win.find(b">", lt, keep=lt) + 1
     if pos == 0:
         _raise_truncated(win, lt)
-    while not win.buf[pos - win.base :].strip():
-        pos = win.base + len(win.buf)
+    while True:
+        tail = _MISC.sub(b"", win.buf[pos - win.base :]).strip()
+        if tail and not tail.startswith((b"<!--", b"<?")):  # those may end in the next read
+            break
         if not win.more(pos):
-            return
-    tail = win.buf[pos - win.base :].strip()
+            if not tail:
+                return
+            break
     raise PubmedXMLError(f"unexpected content after </PubmedArticleSet>: {tail[:80]!r}")
 
 

@@ -147,7 +147,8 @@ def load_distant_articles(paths: Iterable[Path]) -> list[Article]:
         opener = gzip.open if str(path).endswith(".gz") else open
         with opener(path, "rb") as stream:
             out.extend(
-                r for r in iter_records(stream)  # type: ignore[arg-type]
+                r
+                for r in iter_records(stream)  # type: ignore[arg-type]
                 if isinstance(r, Article) and r.abstract
             )
     return out
@@ -168,30 +169,56 @@ def repository_inputs(
 # Distant labels from PubMed indexing
 
 _DESIGN_PTYPES = (
-    ({"meta-analysis", "systematic review", "network meta-analysis", "scoping review"},
-     "meta_analysis"),
+    (
+        {"meta-analysis", "systematic review", "network meta-analysis", "scoping review"},
+        "meta_analysis",
+    ),
     ({"randomized controlled trial", "equivalence trial", "pragmatic clinical trial"}, "rct"),
     ({"observational study", "twin study", "validation study"}, "observational"),
     ({"case reports"}, "case_report"),
-    ({"review", "editorial", "comment", "letter", "news", "practice guideline", "guideline",
-      "consensus development conference", "clinical trial protocol", "lecture"}, "review"),
+    (
+        {
+            "review",
+            "editorial",
+            "comment",
+            "letter",
+            "news",
+            "practice guideline",
+            "guideline",
+            "consensus development conference",
+            "clinical trial protocol",
+            "lecture",
+        },
+        "review",
+    ),
 )
 # "Prospective Studies" and "Follow-Up Studies" index many trials too, so they are not used.
 _OBSERVATIONAL_MESH = {
-    "retrospective studies", "cross-sectional studies", "cohort studies", "case-control studies",
-    "surveys and questionnaires", "health surveys", "registries",
+    "retrospective studies",
+    "cross-sectional studies",
+    "cohort studies",
+    "case-control studies",
+    "surveys and questionnaires",
+    "health surveys",
+    "registries",
 }
-_TRIAL_PTYPES = {"clinical trial", "controlled clinical trial", "clinical trial, phase i",
-                 "clinical trial, phase ii", "clinical trial, phase iii", "clinical trial, phase iv"}
+_TRIAL_PTYPES = {
+    "clinical trial",
+    "controlled clinical trial",
+    "clinical trial, phase i",
+    "clinical trial, phase ii",
+    "clinical trial, phase iii",
+    "clinical trial, phase iv",
+}
 _CONDITION_TERMS = {
     "depression": r"depress|antidepress|\bmdd\b|dysthymi|bipolar depression|mood disorders?$",
     "anxiety": r"anxi|panic|phobi|generali[sz]ed anxiety",
     "ptsd": r"post-?traumatic|\bptsd\b|combat disorders|acute stress disorder|stress disorders, "
-            r"traumatic",
+    r"traumatic",
     "chronic_pain": r"chronic pain|neuralgi|neuropath(?:y|ic) pain|fibromyalg|migraine|headache "
-                    r"disorders|complex regional|causalgia|reflex sympathetic|phantom limb|"
-                    r"low back pain|cancer pain|pain, intractable|osteoarthritis.*pain|"
-                    r"back pain|trigeminal",
+    r"disorders|complex regional|causalgia|reflex sympathetic|phantom limb|"
+    r"low back pain|cancer pain|pain, intractable|osteoarthritis.*pain|"
+    r"back pain|trigeminal",
 }
 
 
@@ -226,8 +253,10 @@ def _distant_design(article: Article) -> str | None:
     if ptypes & _TRIAL_PTYPES:
         text = extract.article_text(article)
         return "rct" if re.search(r"randomi[sz]|randomly", text, re.I) else "nonrandomized_trial"
-    if "humans" in mesh and mesh & _OBSERVATIONAL_MESH and not re.search(
-        r"randomi[sz]|randomly|placebo", extract.article_text(article), re.I
+    if (
+        "humans" in mesh
+        and mesh & _OBSERVATIONAL_MESH
+        and not re.search(r"randomi[sz]|randomly|placebo", extract.article_text(article), re.I)
     ):
         return "observational"
     return None
@@ -238,7 +267,8 @@ def _distant_conditions(article: Article) -> tuple[str, ...] | None:
     if not terms:
         return None
     return tuple(
-        name for name, pattern in _CONDITION_TERMS.items()
+        name
+        for name, pattern in _CONDITION_TERMS.items()
         if any(re.search(pattern, t) for t in terms)
     )
 
@@ -336,10 +366,10 @@ def _fit(data: _Data, seed_index: Sequence[int], config: ModelConfig) -> Models:
         X_seed = field_matrix(B_seed, config.field_blocks[name])
         X_dist = field_matrix(B_dist, config.field_blocks[name]) if B_dist else None
         y, X, w = _rows(X_seed, X_dist, seed_labels, data.distant_labels, name, config)
-        classifiers[name] = [_fit_binary(X, y, label, w, config.C[name], config)
-                             for label in names]
-        thresholds[name] = _tune_thresholds(X, y, w, len(seed_labels), names, config.C[name],
-                                            config)
+        classifiers[name] = [_fit_binary(X, y, label, w, config.C[name], config) for label in names]
+        thresholds[name] = _tune_thresholds(
+            X, y, w, len(seed_labels), names, config.C[name], config
+        )
     return _compact(Models(vectorizers, cue_index, classifiers, thresholds, "", config.to_json()))
 
 
@@ -348,15 +378,18 @@ def _compact(models: Models) -> Models:
     for vec in models.vectorizers.values():
         if hasattr(vec, "stop_words_"):
             del vec.stop_words_  # only for introspection; the pruned n-grams are most of the file
-    for clf in [*(models.classifiers[n] for n in SINGLE_LABEL),
-                *(c for n in MULTI_LABEL for c in models.classifiers[n])]:
+    for clf in [
+        *(models.classifiers[n] for n in SINGLE_LABEL),
+        *(c for n in MULTI_LABEL for c in models.classifiers[n]),
+    ]:
         clf.coef_ = clf.coef_.astype(np.float32)
         clf.intercept_ = clf.intercept_.astype(np.float32)
     return models
 
 
-def _fit_binary(X: Any, y: Sequence[Sequence[str]], label: str, w: np.ndarray, C: float,
-                config: ModelConfig) -> Any:
+def _fit_binary(
+    X: Any, y: Sequence[Sequence[str]], label: str, w: np.ndarray, C: float, config: ModelConfig
+) -> Any:
     """One label of a multi-label field: a class-balanced binary logistic regression."""
     target = np.array([label in v for v in y], dtype=int)
     if target.min() == target.max():
@@ -365,8 +398,15 @@ def _fit_binary(X: Any, y: Sequence[Sequence[str]], label: str, w: np.ndarray, C
     return clf.fit(X, target, sample_weight=w)
 
 
-def _tune_thresholds(X: Any, y: Sequence[Sequence[str]], w: np.ndarray, n_seed: int,
-                     names: Sequence[str], C: float, config: ModelConfig) -> list[float]:
+def _tune_thresholds(
+    X: Any,
+    y: Sequence[Sequence[str]],
+    w: np.ndarray,
+    n_seed: int,
+    names: Sequence[str],
+    C: float,
+    config: ModelConfig,
+) -> list[float]:
     """Per-label thresholds maximising F1 on inner folds of the seed rows, shrunk toward 0.5.
 
     Distant rows (after the first ``n_seed``) train every inner fold and are never scored.
@@ -441,8 +481,12 @@ def model_version(
     """A short hash of the training data and configuration, prefixed by the release month."""
     h = hashlib.sha256()
     for a, lab in zip(seed_records, seed_labels, strict=True):
-        h.update(json.dumps([a.pmid, a.title, a.abstract, list(a.publication_types),
-                             list(a.mesh)], ensure_ascii=False).encode())
+        h.update(
+            json.dumps(
+                [a.pmid, a.title, a.abstract, list(a.publication_types), list(a.mesh)],
+                ensure_ascii=False,
+            ).encode()
+        )
         h.update(json.dumps(lab, sort_keys=True).encode())
     h.update(",".join(sorted(distant_pmids)).encode())
     for c in corrections:
@@ -484,8 +528,12 @@ def train_models(
 def fold_indices(labels: Sequence[Mapping[str, Any]], n_splits: int, seed: int) -> list[list[int]]:
     """Iterative stratification (Sechidis et al. 2011) over design, conditions, outcomes, drug."""
     keys = [
-        {f"design={lab['design']}", f"drug={lab['drug'] != 'not_studied'}",
-         *(f"c={c}" for c in lab["conditions"]), *(f"o={o}" for o in lab["outcomes"])}
+        {
+            f"design={lab['design']}",
+            f"drug={lab['drug'] != 'not_studied'}",
+            *(f"c={c}" for c in lab["conditions"]),
+            *(f"o={o}" for o in lab["outcomes"]),
+        }
         for lab in labels
     ]
     rng = np.random.default_rng(seed)
@@ -537,9 +585,7 @@ def cross_validate(
         models.version = "cv"
         docs = [data.seed_docs[i] for i in held]
         fold_probs = models.probabilities(models.features(docs))
-        labelled = models.label_from(
-            [data.seed[i] for i in held], docs, fold_probs
-        )
+        labelled = models.label_from([data.seed[i] for i in held], docs, fold_probs)
         for name, p in fold_probs.items():
             probs.setdefault(name, np.zeros((len(data.seed), p.shape[1])))[held] = p
         for i, art in zip(held, labelled, strict=True):
@@ -559,7 +605,7 @@ def cross_validate(
 
 def _prediction_row(article: Article) -> dict[str, Any]:
     """The held-out prediction of one seed record, for error analysis."""
-    row = {"pmid": article.pmid}
+    row: dict[str, Any] = {"pmid": article.pmid}
     for name in (*SINGLE_LABEL, *MULTI_LABEL, "drug", "routes", "sample_size"):
         value = getattr(article, name)
         row[name] = list(value) if isinstance(value, tuple) else value
@@ -573,12 +619,17 @@ def _prediction_row(article: Article) -> dict[str, Any]:
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "support": tp + fn}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "support": tp + fn,
+    }
 
 
-def _multi_label_metrics(pred: list[tuple[str, ...]], gold: list[Sequence[str]],
-                         names: Sequence[str]) -> dict[str, Any]:
+def _multi_label_metrics(
+    pred: list[tuple[str, ...]], gold: list[Sequence[str]], names: Sequence[str]
+) -> dict[str, Any]:
     per: dict[str, Any] = {}
     totals = [0, 0, 0]
     for name in names:
@@ -589,8 +640,13 @@ def _multi_label_metrics(pred: list[tuple[str, ...]], gold: list[Sequence[str]],
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
     micro = _prf(*totals)
     exact = float(np.mean([set(p) == set(g) for p, g in zip(pred, gold, strict=True)]))
-    return {"micro_f1": micro["f1"], "micro_precision": micro["precision"],
-            "micro_recall": micro["recall"], "exact_match": exact, "per_label": per}
+    return {
+        "micro_f1": micro["f1"],
+        "micro_precision": micro["precision"],
+        "micro_recall": micro["recall"],
+        "exact_match": exact,
+        "per_label": per,
+    }
 
 
 def _single_label_metrics(pred: list[str], gold: list[str], names: Sequence[str]) -> dict[str, Any]:
@@ -598,8 +654,11 @@ def _single_label_metrics(pred: list[str], gold: list[str], names: Sequence[str]
     for p, g in zip(pred, gold, strict=True):
         matrix[names.index(g), names.index(p)] += 1
     per = {
-        name: _prf(int(matrix[i, i]), int(matrix[:, i].sum() - matrix[i, i]),
-                   int(matrix[i, :].sum() - matrix[i, i]))
+        name: _prf(
+            int(matrix[i, i]),
+            int(matrix[:, i].sum() - matrix[i, i]),
+            int(matrix[i, :].sum() - matrix[i, i]),
+        )
         for i, name in enumerate(names)
     }
     present = [n for n in names if per[n]["support"] > 0]
@@ -621,32 +680,57 @@ def _calibration(probs: np.ndarray, onehot: np.ndarray, bins: int = 10) -> dict[
         lo, hi = b / bins, (b + 1) / bins
         mask = (conf >= lo) & ((conf < hi) if b < bins - 1 else (conf <= hi))
         if mask.any():
-            table.append({"bin": [lo, hi], "count": int(mask.sum()),
-                          "mean_confidence": float(conf[mask].mean()),
-                          "accuracy": float(correct[mask].mean())})
+            table.append(
+                {
+                    "bin": [lo, hi],
+                    "count": int(mask.sum()),
+                    "mean_confidence": float(conf[mask].mean()),
+                    "accuracy": float(correct[mask].mean()),
+                }
+            )
     return {"brier": brier, "reliability": table}
 
 
-def field_report(preds: Sequence[Article], gold: Sequence[Mapping[str, Any]],
-                 probs: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
+def field_report(
+    preds: Sequence[Article],
+    gold: Sequence[Mapping[str, Any]],
+    probs: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Per-field metrics of predictions against gold labels, with goals and calibration."""
     out: dict[str, Any] = {}
-    for name, names in (("conditions", CONDITIONS), ("outcomes", OUTCOMES), ("routes", ROUTES)):
-        out[name] = _multi_label_metrics([getattr(p, name) for p in preds],
-                                         [g[name] for g in gold], names)
-    for name, names in (("finding", FINDINGS), ("design", DESIGNS), ("drug", DRUGS)):
-        out[name] = _single_label_metrics([getattr(p, name) for p in preds],
-                                          [g[name] for g in gold], names)
+    multi: tuple[tuple[str, Sequence[str]], ...] = (
+        ("conditions", CONDITIONS),
+        ("outcomes", OUTCOMES),
+        ("routes", ROUTES),
+    )
+    single: tuple[tuple[str, Sequence[str]], ...] = (
+        ("finding", FINDINGS),
+        ("design", DESIGNS),
+        ("drug", DRUGS),
+    )
+    for name, names in multi:
+        out[name] = _multi_label_metrics(
+            [getattr(p, name) for p in preds], [g[name] for g in gold], names
+        )
+    for name, names in single:
+        out[name] = _single_label_metrics(
+            [getattr(p, name) for p in preds], [g[name] for g in gold], names
+        )
     out["design"]["rct_recall"] = out["design"]["per_class"]["rct"]["recall"]
-    stated = [(p.sample_size, g["sample_size"]) for p, g in zip(preds, gold, strict=True)
-              if g["sample_size"] is not None]
+    stated = [
+        (p.sample_size, g["sample_size"])
+        for p, g in zip(preds, gold, strict=True)
+        if g["sample_size"] is not None
+    ]
     out["sample_size"] = {
         "exact_where_stated": float(np.mean([p == g for p, g in stated])) if stated else 0.0,
         "n_stated": len(stated),
-        "exact_all": float(np.mean([p.sample_size == g["sample_size"]
-                                    for p, g in zip(preds, gold, strict=True)])),
+        "exact_all": float(
+            np.mean([p.sample_size == g["sample_size"] for p, g in zip(preds, gold, strict=True)])
+        ),
     }
-    for name, names in {**SINGLE_LABEL, **MULTI_LABEL}.items():
+    fields: dict[str, Sequence[str]] = {**SINGLE_LABEL, **MULTI_LABEL}
+    for name, names in fields.items():
         if probs is None or name not in probs:
             continue
         if name in SINGLE_LABEL:
@@ -658,8 +742,12 @@ def field_report(preds: Sequence[Article], gold: Sequence[Mapping[str, Any]],
             y = np.array([[float(n in g[name]) for n in names] for g in gold]).reshape(-1, 1)
             out[name]["calibration"] = _calibration(two, np.hstack([1 - y, y]))
     out["goals"] = {
-        key: {"metric": metric, "goal": goal, "value": _goal_value(out, key, metric),
-              "met": _goal_value(out, key, metric) >= goal}
+        key: {
+            "metric": metric,
+            "goal": goal,
+            "value": _goal_value(out, key, metric),
+            "met": _goal_value(out, key, metric) >= goal,
+        }
         for key, (metric, goal) in GOALS.items()
     }
     return out
@@ -683,7 +771,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.training", description=main.__doc__)
     parser.add_argument("--root", type=Path, default=PROJECT_DIR)
-    parser.add_argument("--out", type=Path, default=None, help="models directory (default root/models)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="models directory (default root/models)"
+    )
     parser.add_argument("--cv", action="store_true", help="also write the cross-validation report")
     args = parser.parse_args(argv)
     out = args.out or args.root / "models"

@@ -123,3 +123,28 @@ def test_module_entry_point_matches_the_script(argv):
     )
     assert module.returncode == 0
     assert module.stdout == run(*argv).stdout
+
+
+def test_classify_labels_xml_and_parse_output_alike(tmp_path):
+    parsed = tmp_path / "parsed.jsonl"
+    assert run("parse", str(KETAMINE_XML), "--out", str(parsed)).returncode == 0
+    from_xml, from_jsonl = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first = run("classify", "--input", str(KETAMINE_XML), "--output", str(from_xml))
+    second = run("classify", "--input", str(parsed), "--output", str(from_jsonl))
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    a, b = lines(from_xml.read_text()), lines(from_jsonl.read_text())
+    assert a == b and len(a) == 101
+    taxonomy = {"conditions", "outcomes", "finding", "design", "drug", "routes", "sample_size"}
+    assert all(taxonomy | {"pmid", "key_finding", "model_version"} <= set(r) for r in a)
+    assert all(isinstance(r["conditions"], list) and isinstance(r["routes"], list) for r in a)
+    assert all(r["sample_size"] is None or isinstance(r["sample_size"], int) for r in a)
+    assert {r["design"] for r in a} <= {
+        "meta_analysis",
+        "rct",
+        "nonrandomized_trial",
+        "observational",
+        "case_report",
+        "preclinical",
+        "review",
+        "other",
+    }

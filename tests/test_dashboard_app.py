@@ -55,7 +55,7 @@ def serve(monkeypatch: pytest.MonkeyPatch):
 
 def page(module: str, **query: str) -> AppTest:
     at = AppTest.from_string(
-        f"from dashboards.pages.{module} import render\nrender()\n", default_timeout=60
+        f"from dashboards.screens.{module} import render\nrender()\n", default_timeout=60
     )
     at.query_params.update(query)
     return at.run()
@@ -166,10 +166,10 @@ def test_the_study_page(labelled_warehouse: Path, serve) -> None:
     article = next(a for a in seed_articles() if a.pmid == SUBLINGUAL)
     assert at.title[0].value == article.title
     assert at.code[0].value == format_ama(article)
-    labels = at.dataframe[0].value.set_index("Label")
+    labels = at.table[0].value.set_index("Label")
     assert labels.loc["Design", "Value"] == "Observational"
     assert labels.loc["Routes", "Source"] == "model seed-labels"
-    assert labels["Confidence"].dropna().tolist() == [1.0] * 7
+    assert labels["Confidence"].tolist() == ["1.00"] * 7 + ["—"]
     sections = [m.value.split(".**")[0] for m in at.markdown if m.value.startswith("**")]
     assert [f"**{s.label}" for s in article.abstract_sections] == [
         s for s in sections if s[2:].isupper()
@@ -189,15 +189,17 @@ def test_banners_for_retractions_and_expressions_of_concern(
     assert not page("study", pmid="1").exception
 
 
+def labelled(widgets, label: str):  # type: ignore[no-untyped-def]
+    return next(w for w in widgets if w.label == label)
+
+
 def correct(at: AppTest, field: str, value, reason: str, reviewer: str | None) -> AppTest:
     at.selectbox(key="study.field").set_value(field).run()
     if reviewer:
         at.selectbox(key="study.reviewer").set_value(reviewer)
-    if isinstance(value, list):
-        at.multiselect(key=f"study.value.{field}").set_value(value)
-    else:
-        at.selectbox(key=f"study.value.{field}").set_value(value)
-    at.text_area(key="study.reason").input(reason)
+    widgets = at.multiselect if isinstance(value, list) else at.selectbox
+    labelled(widgets, "New value").set_value(value)
+    labelled(at.text_area, "Reason").input(reason)
     return at.button[-1].click().run()
 
 
@@ -209,10 +211,10 @@ def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) 
     assert at.success[0].value == (
         "Correction of Design saved by Dr Grace Hopper; it is merged into the warehouse."
     )
-    labels = at.dataframe[0].value.set_index("Label")
+    labels = at.table[0].value.set_index("Label")
     assert labels.loc["Design", "Value"] == "RCT"
     assert labels.loc["Design", "Source"].startswith("corrected by Dr Grace Hopper on ")
-    history = at.dataframe[1].value
+    history = at.table[1].value
     assert history[["Reviewer", "Label", "From", "To", "Why", "Status"]].to_dict("records") == [
         {
             "Reviewer": "Dr Grace Hopper",
@@ -225,6 +227,8 @@ def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) 
     ]
     with Warehouse.open(private_warehouse) as wh:
         assert wh.correction_rows() == read_corrections(private_warehouse)
+    assert labelled(at.selectbox, "New value").value == "rct"  # a fresh form, current value
+    assert labelled(at.text_area, "Reason").value == ""
 
 
 def test_a_correction_needs_a_reviewer_and_a_reason(private_warehouse: Path, serve) -> None:
@@ -240,6 +244,16 @@ def test_without_configured_reviewers_there_is_no_form(labelled_warehouse: Path,
     serve(labelled_warehouse, reviewers="")
     at = page("study", pmid=SUBLINGUAL)
     assert not at.button and any("EVIDENCE_REVIEWERS" in c.value for c in at.caption)
+
+
+def test_a_proxy_header_is_the_only_identity_when_configured(
+    labelled_warehouse: Path, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(labelled_warehouse)
+    monkeypatch.setenv("EVIDENCE_REVIEWER_HEADER", "X-Forwarded-Email")
+    at = page("study", pmid=SUBLINGUAL)
+    assert not at.button
+    assert any("no X-Forwarded-Email header" in c.value for c in at.caption)
 
 
 def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
@@ -258,7 +272,7 @@ def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
         )
         assert_clean(at)
         assert "the nightly job merges it into the warehouse" in at.success[0].value
-        labels = at.dataframe[0].value.set_index("Label")
+        labels = at.table[0].value.set_index("Label")
         assert labels.loc["Conditions", "Value"] == "Anxiety, Chronic pain"
         assert labels.loc["Conditions", "Source"].endswith("(pending merge)")
         assert "Chronic pain × Efficacy" in page("evidence_map").html[0].value

@@ -344,12 +344,11 @@ def test_label_rows_show_confidence_or_the_reviewer() -> None:
     rows = label_rows(rebuilt, corrected).set_index("Label")
     assert rows.loc["Design"].to_dict() == {
         "Value": "Observational",
-        "Confidence": 1.0,
+        "Confidence": "1.00",
         "Source": "model seed-labels",
     }
-    routes = rows.loc["Routes"]
-    assert (routes["Value"], routes["Source"]) == (
-        "Sublingual",
-        "corrected by Dr A on 2026-11-27 (pending merge)",
-    )
-    assert pd.isna(routes["Confidence"])
+    assert rows.loc["Routes"].to_dict() == {
+        "Value": "Sublingual",
+        "Confidence": "—",
+        "Source": "corrected by Dr A on 2026-11-27 (pending merge)",
+    }

@@ -1,4 +1,4 @@
-"""The extraction rules on real sentences, copied from the seed and ketamine records (PMIDs given)."""
+"""The extraction rules on real sentences copied from the seed and ketamine records (PMIDs)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ def art(title: str = "", abstract: str = "", **kw: object) -> Article:
     [
         (  # 31166571
             "Efficacy of Esketamine Nasal Spray Plus Oral Antidepressant Treatment for Relapse "
-            "Prevention in Patients With Treatment-Resistant Depression: A Randomized Clinical Trial.",
-            "OBJECTIVE: To assess the efficacy of esketamine nasal spray plus an oral antidepressant "
+            "Prevention in Patients With Treatment-Resistant "
+            "Depression: A Randomized Clinical Trial.",
+            "OBJECTIVE: To assess the efficacy of esketamine nasal "
+            "spray plus an oral antidepressant "
             "compared with an oral antidepressant plus placebo nasal spray in delaying relapse.",
             "esketamine",
         ),
@@ -40,7 +42,8 @@ def art(title: str = "", abstract: str = "", **kw: object) -> Article:
             "arketamine",
         ),
         (  # 9698948: enantiomer plasma levels measured, racemic ketamine studied
-            "The analgesic effect of racemic ketamine in patients with chronic ischemic pain due to "
+            "The analgesic effect of racemic ketamine in patients "
+            "with chronic ischemic pain due to "
             "lower extremity arteriosclerosis obliterans.",
             "Plasma levels of (S)- and (R)-ketamine and their nor-metabolites were analysed.",
             "ketamine",
@@ -52,7 +55,8 @@ def art(title: str = "", abstract: str = "", **kw: object) -> Article:
             "not_studied",
         ),
         (  # 34097106
-            "Histopathological changes of parotid and larynx in hypothyroid rats: experimental study.",
+            "Histopathological changes of parotid and larynx in "
+            "hypothyroid rats: experimental study.",
             "The larynx and parotid glands of the rats were removed and intracardiac blood samples "
             "were collected for thyroid-stimulating hormone (TSH) analysis under anesthesia "
             "(ketamine hydrochloride, 100 mg/kg) 24 h after the last PTU injection.",
@@ -60,7 +64,8 @@ def art(title: str = "", abstract: str = "", **kw: object) -> Article:
         ),
         (  # 22494845: the ketamine sleeping-time assay
             "Antidepressant-like effects of methanol extract of Hibiscus tiliaceus flowers in mice",
-            "The animals were submitted to the elevated plus-maze and ketamine-induced sleeping time "
+            "The animals were submitted to the elevated plus-maze "
+            "and ketamine-induced sleeping time "
             "to assess anxiolytic and sedative activities, respectively.",
             "not_studied",
         ),
@@ -72,8 +77,11 @@ def art(title: str = "", abstract: str = "", **kw: object) -> Article:
             "and ketamine antidepressant-like effects.",
             "ketamine",
         ),
-        ("Methoxetamine toxicity in a case series", "Methoxetamine is a ketamine analogue.",
-         "not_studied"),
+        (
+            "Methoxetamine toxicity in a case series",
+            "Methoxetamine is a ketamine analogue.",
+            "not_studied",
+        ),
         ("Depression in primary care", "No drug of interest is named here.", "not_studied"),
     ],
 )
@@ -155,43 +163,84 @@ def test_routes(title: str, abstract: str, drug: str, expected: tuple[str, ...])
     ("abstract", "design", "expected"),
     [
         # 33864906
-        ("RESULTS: 430 medical students participated, 37.9 % (n = 163) from Israel and 62.1 % "
-         "(n = 267) from Thailand.", "observational", 430),
+        (
+            "RESULTS: 430 medical students participated, 37.9 % (n = 163) from Israel and 62.1 % "
+            "(n = 267) from Thailand.",
+            "observational",
+            430,
+        ),
         # 12791116: number words; the ASA class is not a count
-        ("Seventy-five ASA 1 or 2 children aged 7-16 years were recruited, and randomly "
-         "allocated to one of three groups.", "rct", 75),
+        (
+            "Seventy-five ASA 1 or 2 children aged 7-16 years were recruited, and randomly "
+            "allocated to one of three groups.",
+            "rct",
+            75,
+        ),
         # 33447961: groups listed with one noun are summed
-        ("METHODS: A cross-sectional study was conducted during the first week of May 2020 among "
-         "510 Israeli and 505 Italian participants.", "observational", 1015),
+        (
+            "METHODS: A cross-sectional study was conducted "
+            "during the first week of May 2020 among "
+            "510 Israeli and 505 Italian participants.",
+            "observational",
+            1015,
+        ),
         # 37771084: group sizes only
-        ("Patients with major depressive disorder and suicidal ideation with intent received "
-         "intranasal esketamine (n = 26) or placebo (n = 27), plus standard of care for 25 days.",
-         "rct", 53),
+        (
+            "Patients with major depressive disorder and suicidal ideation with intent received "
+            "intranasal esketamine (n = 26) or placebo (n = 27), "
+            "plus standard of care for 25 days.",
+            "rct",
+            53,
+        ),
         # 34095397: the responders, not the pool
-        ("Results: Of 367 total patients identified, 113 responded to the survey.",
-         "observational", 113),
+        (
+            "Results: Of 367 total patients identified, 113 responded to the survey.",
+            "observational",
+            113,
+        ),
         # 31166571: randomised beats enrolled
-        ("In this phase 3, multicenter, double-blind, randomized withdrawal study conducted from "
-         "October 6, 2015, to February 15, 2018, at outpatient referral centers, 705 adults with "
-         "prospectively confirmed TRD were enrolled; 455 entered the optimization phase. After 16 "
-         "weeks of esketamine treatment, 297 who achieved stable remission or stable response "
-         "entered the randomized withdrawal phase.", "rct", 297),
+        (
+            "In this phase 3, multicenter, double-blind, "
+            "randomized withdrawal study conducted from "
+            "October 6, 2015, to February 15, 2018, at outpatient "
+            "referral centers, 705 adults with "
+            "prospectively confirmed TRD were enrolled; 455 "
+            "entered the optimization phase. After 16 "
+            "weeks of esketamine treatment, 297 who achieved stable remission or stable response "
+            "entered the randomized withdrawal phase.",
+            "rct",
+            297,
+        ),
         # 34088351
-        ("RESULTS: Six thousand two hundred ten volunteer parents responded to the questions "
-         "concerning mood changes, and were included in the present study.", "observational",
-         6210),
+        (
+            "RESULTS: Six thousand two hundred ten volunteer parents responded to the questions "
+            "concerning mood changes, and were included in the present study.",
+            "observational",
+            6210,
+        ),
         # 34097050: a thin-space thousands separator
-        ("Results: Among 43 465 patients with COVID-19 aged 18 years or younger, 22 943 (52.8%) "
-         "were female patients.", "observational", 43465),
+        (
+            "Results: Among 43 465 patients with COVID-19 aged 18 years or younger, 22 943 (52.8%) "
+            "were female patients.",
+            "observational",
+            43465,
+        ),
         # 34091128: patients and controls are summed
         ("The study included 54 patients with epilepsy and 61 controls.", "observational", 115),
         # 34088352: a rate is not a sample
-        ("The incidence rate of IHD in the BS and control groups was 2.7 and 2.9 per 1000 "
-         "person-years, respectively.", "observational", None),
+        (
+            "The incidence rate of IHD in the BS and control groups was 2.7 and 2.9 per 1000 "
+            "person-years, respectively.",
+            "observational",
+            None,
+        ),
         # a review states no sample; an animal study has none
         ("We included 12 trials with 1,234 patients.", "meta_analysis", None),
-        ("Sixty adult male Sprague-Dawley rats were randomly divided into five groups.",
-         "preclinical", None),
+        (
+            "Sixty adult male Sprague-Dawley rats were randomly divided into five groups.",
+            "preclinical",
+            None,
+        ),
         ("A 61-year-old man with chronic back pain received ketamine.", "case_report", 1),
     ],
 )
@@ -205,8 +254,9 @@ def test_sample_size_skips_background_sections() -> None:
         "BACKGROUND: Depression affects 300 patients in every clinic.\nMETHODS: We enrolled 42 "
         "adults.",
         abstract_sections=(
-            AbstractSection("BACKGROUND", "BACKGROUND",
-                            "Depression affects 300 patients in every clinic."),
+            AbstractSection(
+                "BACKGROUND", "BACKGROUND", "Depression affects 300 patients in every clinic."
+            ),
             AbstractSection("METHODS", "METHODS", "We enrolled 42 adults."),
         ),
     )
@@ -229,9 +279,12 @@ def test_animal_study_without_design_has_no_sample() -> None:
 def test_key_finding_is_the_conclusions_section() -> None:
     sections = (  # 10704411 (pubmed21n1298)
         AbstractSection("RESULTS", "RESULTS", "We present evidence that dopamine plays a role."),
-        AbstractSection("CONCLUSIONS", "CONCLUSIONS",
-                        "We show that in Drosophila, as in mammals, dopaminergic pathways play a "
-                        "role in modulating specific behavioral responses to cocaine."),
+        AbstractSection(
+            "CONCLUSIONS",
+            "CONCLUSIONS",
+            "We show that in Drosophila, as in mammals, dopaminergic pathways play a "
+            "role in modulating specific behavioral responses to cocaine.",
+        ),
     )
     record = art("x", "RESULTS: ...\nCONCLUSIONS: ...", abstract_sections=sections)
     assert extract_key_finding(record) == sections[1].text
@@ -268,5 +321,7 @@ def test_key_finding_of_an_unstructured_abstract_is_the_cue_sentence() -> None:
 def test_sentences_split_on_sentence_ends_only() -> None:
     text = "Ketamine (0.5 mg/kg i.v.) was given. Pain fell; nausea did not.\nCONCLUSIONS: Good."
     assert sentences(text) == [
-        "Ketamine (0.5 mg/kg i.v.) was given.", "Pain fell; nausea did not.", "CONCLUSIONS: Good."
+        "Ketamine (0.5 mg/kg i.v.) was given.",
+        "Pain fell; nausea did not.",
+        "CONCLUSIONS: Good.",
     ]

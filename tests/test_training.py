@@ -25,8 +25,9 @@ from pipelines.training import (
 
 DATA = PROJECT_DIR / "data"
 # Small settings for tests: fewer features, no inner threshold folds.
-FAST = ModelConfig(word_max_features=4000, title_max_features=1000,
-                   conclusion_max_features=1000, threshold_folds=0)
+FAST = ModelConfig(
+    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, threshold_folds=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +73,18 @@ def test_cross_validation_scores_only_held_out_records(seed) -> None:  # type: i
     """A memorising model is perfect on its own training records but not on held-out folds."""
     records, labels = seed
     memorise = ModelConfig(
-        word_max_features=4000, title_max_features=1000, conclusion_max_features=1000,
-        threshold_folds=0, min_df=1, C={"design": 1e4, "finding": 1e4, "conditions": 1e4,
-                                        "outcomes": 1e4},
+        word_max_features=4000,
+        title_max_features=1000,
+        conclusion_max_features=1000,
+        threshold_folds=0,
+        min_df=1,
+        C={"design": 1e4, "finding": 1e4, "conditions": 1e4, "outcomes": 1e4},
     )
     models, _ = train_models(records, labels, [], config=memorise)
     in_sample = models.predict(records)
-    finding_train = np.mean([p.finding == g["finding"] for p, g in zip(in_sample, labels,
-                                                                          strict=True)])
+    finding_train = np.mean(
+        [p.finding == g["finding"] for p, g in zip(in_sample, labels, strict=True)]
+    )
     assert finding_train > 0.98
     report = cross_validate(records, labels, [], config=memorise).to_json()
     assert report["fields"]["finding"]["accuracy"] < 0.9
@@ -95,7 +100,9 @@ def test_report_has_metrics_confusion_matrices_calibration_and_goals(seed, efetc
     fields = report["fields"]
     for name in ("conditions", "outcomes", "routes"):
         assert 0.0 <= fields[name]["micro_f1"] <= 1.0
-        assert set(fields[name]["per_label"]) >= {"precision", "recall"} or fields[name]["per_label"]
+        assert (
+            set(fields[name]["per_label"]) >= {"precision", "recall"} or fields[name]["per_label"]
+        )
     for name in ("finding", "design", "drug"):
         matrix = fields[name]["confusion_matrix"]["rows_gold_cols_predicted"]
         assert sum(map(sum, matrix)) == len(records)
@@ -105,8 +112,9 @@ def test_report_has_metrics_confusion_matrices_calibration_and_goals(seed, efetc
         assert sum(b["count"] for b in calibration["reliability"]) > 0
     assert set(fields["goals"]) == set(GOALS)
     assert 0.0 <= fields["design"]["rct_recall"] <= 1.0
-    assert fields["sample_size"]["n_stated"] == sum(lab["sample_size"] is not None
-                                                    for lab in labels)
+    assert fields["sample_size"]["n_stated"] == sum(
+        lab["sample_size"] is not None for lab in labels
+    )
     assert report["n_distant"] > 0
 
 
@@ -125,13 +133,21 @@ def test_corrections_override_seed_labels(seed) -> None:  # type: ignore[no-unty
     records, labels = seed
     target = next(i for i, lab in enumerate(labels) if lab["design"] == "observational")
     pmid = records[target].pmid
-    memorise = ModelConfig(word_max_features=4000, title_max_features=1000,
-                           conclusion_max_features=1000, threshold_folds=0,
-                           C={"design": 1e4, "finding": 1.0, "conditions": 1.0, "outcomes": 1.0})
+    memorise = ModelConfig(
+        word_max_features=4000,
+        title_max_features=1000,
+        conclusion_max_features=1000,
+        threshold_folds=0,
+        C={"design": 1e4, "finding": 1.0, "conditions": 1.0, "outcomes": 1.0},
+    )
     plain, _ = train_models(records, labels, [], config=memorise)
-    fixed, _ = train_models(records, labels, [],
-                            [Correction(pmid, "finding", "mixed"),
-                             Correction(pmid, "design", "other")], config=memorise)
+    fixed, _ = train_models(
+        records,
+        labels,
+        [],
+        [Correction(pmid, "finding", "mixed"), Correction(pmid, "design", "other")],
+        config=memorise,
+    )
     assert plain.predict([records[target]])[0].design == "observational"
     assert fixed.predict([records[target]])[0].design == "other"
     assert fixed.version != plain.version

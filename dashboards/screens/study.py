@@ -24,6 +24,7 @@ from dashboards.widgets import Identity, reviewer_identity, timed_page
 from pipelines.article import Article
 
 FLASH_KEY = "study.flash"
+GENERATION_KEY = "study.saved"  # corrections saved in this session: renews the form
 
 
 def render() -> None:
@@ -102,14 +103,7 @@ def _notices(pmids: tuple[str, ...]) -> str:
 
 def _labels(article: Article, corrections: pd.DataFrame) -> None:
     st.subheader("Labels")
-    table = label_rows(article, corrections_in_effect(corrections))
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")
-        },
-    )
+    st.table(label_rows(article, corrections_in_effect(corrections)), hide_index=True)
 
 
 def _abstract(article: Article) -> None:
@@ -127,26 +121,25 @@ def _history(corrections: pd.DataFrame) -> None:
     if corrections.empty:
         return
     st.subheader("Corrections")
-    st.dataframe(corrections_table(corrections), hide_index=True)
+    st.table(corrections_table(corrections), hide_index=True)
 
 
 def _correction_form(ctx: Context, article: Article, identity: Identity) -> None:
     """Reviewer, label, new value and reason; saved at once, winning over the model."""
     st.subheader("Correct a label")
+    if identity.problem:
+        st.caption(identity.problem)
+        return
     if identity.needs_login:
         st.button("Sign in to correct labels", on_click=st.login)
-        return
-    if not identity.name and not identity.choices:
-        st.caption(
-            "Corrections need a reviewer: set EVIDENCE_REVIEWERS (comma-separated "
-            "names), a reviewers file, or an OIDC sign-in (dashboards/README.md)."
-        )
         return
     field = st.selectbox(
         "Label to correct", CORRECTABLE_FIELDS, format_func=display, key="study.field"
     )
     current = getattr(article, field)
-    with st.form("study.correction"):
+    # Fresh widgets per study, label and saved correction, so none shows a stale value.
+    form = f"{article.pmid}.{field}.{st.session_state.get(GENERATION_KEY, 0)}"
+    with st.form(f"study.correction.{form}"):
         if identity.name:
             st.caption(f"Reviewer: {identity.name}")
         reviewer = identity.name or st.selectbox(
@@ -156,10 +149,10 @@ def _correction_form(ctx: Context, article: Article, identity: Identity) -> None
             placeholder="Choose your name",
             key="study.reviewer",
         )
-        value = _value_widget(field, current)
+        value = _value_widget(field, current, f"study.value.{form}")
         reason = st.text_area(
             "Reason",
-            key="study.reason",
+            key=f"study.reason.{form}",
             placeholder="Why the label is wrong, e.g. the abstract says randomised",
         )
         submitted = st.form_submit_button("Save correction", type="primary")
@@ -167,8 +160,7 @@ def _correction_form(ctx: Context, article: Article, identity: Identity) -> None
         _save(ctx, article.pmid, field, value, current, reviewer or "", reason)
 
 
-def _value_widget(field: str, current: Any) -> Any:
-    key = f"study.value.{field}"
+def _value_widget(field: str, current: Any, key: str) -> Any:
     if field in LIST_FIELDS:
         return st.multiselect(
             "New value", LIST_FIELDS[field], default=list(current), format_func=display, key=key
@@ -211,6 +203,5 @@ def _save(
         else "it shows now and the nightly job merges it into the warehouse"
     )
     st.session_state[FLASH_KEY] = f"Correction of {display(field)} saved by {reviewer}; {where}."
-    for key in ("study.reason", f"study.value.{field}"):
-        st.session_state.pop(key, None)
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     st.rerun()

@@ -1,1 +1,0 @@
-"""One module per page, each with a ``render()`` that st.navigation runs."""

@@ -1,0 +1,260 @@
+"""The classifiers: every field on real records, persistence with skops, parallel = sequential."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+from sklearn.preprocessing import FunctionTransformer
+
+from pipelines.article import LABEL_FIELDS, Article
+from pipelines.model import (
+    CONDITIONS,
+    DEFAULT_MODEL_PATH,
+    DESIGNS,
+    DRUGS,
+    FINDINGS,
+    OUTCOMES,
+    ROUTES,
+    TRUSTED_TYPES,
+    ModelConfig,
+    Models,
+    design_rule,
+    load_models,
+)
+from pipelines.pubmed_xml import iter_records
+from pipelines.settings import PROJECT_DIR
+from pipelines.training import load_seed, train_models
+
+DATA = PROJECT_DIR / "data"
+FAST = ModelConfig(
+    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, threshold_folds=0
+)
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[list[Article], list[dict]]:
+    return load_seed(DATA / "labels/seed-records.jsonl", DATA / "labels/seed-labels.jsonl")
+
+
+@pytest.fixture(scope="module")
+def small_models(seed) -> Models:  # type: ignore[no-untyped-def]
+    records, labels = seed
+    models, _ = train_models(records, labels, [], config=FAST)
+    return models
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Models:
+    return load_models(DEFAULT_MODEL_PATH)
+
+
+@pytest.fixture(scope="module")
+def ketamine_records() -> dict[str, Article]:
+    with (DATA / "ketamine/ketamine-records.xml").open("rb") as stream:
+        return {r.pmid: r for r in iter_records(stream) if isinstance(r, Article)}
+
+
+def check_labels(article: Article) -> None:
+    """Every label field is set and spelled as TAXONOMY.md spells it."""
+    assert set(article.conditions) <= set(CONDITIONS)
+    assert set(article.outcomes) <= set(OUTCOMES)
+    assert set(article.routes) <= set(ROUTES)
+    assert article.finding in FINDINGS and article.design in DESIGNS and article.drug in DRUGS
+    assert article.sample_size is None or article.sample_size > 0
+    assert [name for name, _ in article.confidence] == list(LABEL_FIELDS)
+    assert all(0.0 <= p <= 1.0 for _, p in article.confidence)
+    assert article.model_version and re.fullmatch(
+        r"\d{4}\.\d{2}-[0-9a-f]{10}", article.model_version
+    )
+
+
+def test_predict_fills_every_field_and_nothing_else(small_models: Models, seed) -> None:  # type: ignore[no-untyped-def]
+    records, _ = seed
+    labelled = small_models.predict(records[:30])
+    for before, after in zip(records[:30], labelled, strict=True):
+        check_labels(after)
+        unchanged = {f.name for f in dataclasses.fields(Article)} - {
+            *LABEL_FIELDS,
+            "key_finding",
+            "confidence",
+            "model_version",
+        }
+        assert all(getattr(before, f) == getattr(after, f) for f in unchanged)
+    assert small_models.predict([]) == []
+
+
+def test_skops_round_trip_gives_identical_predictions(
+    small_models: Models, seed, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    records, _ = seed
+    path = tmp_path / "m.skops"
+    small_models.save(path)
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+    loaded = load_models(path)
+    assert loaded.version == small_models.version
+    assert [a.to_json() for a in loaded.predict(records[:25])] == [
+        a.to_json() for a in small_models.predict(records[:25])
+    ]
+
+
+def test_a_file_with_an_untrusted_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "evil.skops"
+    sio.dump({"classifiers": {"design": FunctionTransformer(print)}}, path)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        load_models(path)
+
+
+def test_the_shipped_models_are_small_and_hold_only_trusted_types(shipped: Models) -> None:
+    assert Path(DEFAULT_MODEL_PATH).stat().st_size < 5_000_000
+    assert set(sio.get_untrusted_types(file=DEFAULT_MODEL_PATH)) <= set(TRUSTED_TYPES)
+    assert TRUSTED_TYPES == ()  # nothing beyond skops' defaults: no type is trusted for us
+    assert re.fullmatch(r"2026\.11-[0-9a-f]{10}", shipped.version)
+
+
+def test_parallel_prediction_equals_sequential(small_models: Models, seed) -> None:  # type: ignore[no-untyped-def]
+    records, _ = seed
+    batch = (records * 8)[:2100]
+    assert [a.to_json() for a in small_models.predict(batch, n_jobs=2)] == [
+        a.to_json() for a in small_models.predict(batch, n_jobs=1)
+    ]
+
+
+def test_indexing_is_optional(shipped: Models, ketamine_records: dict[str, Article]) -> None:
+    """New records have no MeSH for days: the text alone must carry the prediction."""
+    record = ketamine_records["409837"]  # Ketamine self-administration by the rhesus monkey.
+    bare = dataclasses.replace(record, mesh=(), mesh_major=(), publication_types=())
+    assert [a.design for a in shipped.predict([record, bare])] == ["preclinical", "preclinical"]
+
+
+@pytest.mark.parametrize(
+    ("title", "ptypes", "abstract", "expected"),
+    [
+        (
+            "Esketamine Monotherapy in Adults With Treatment-Resistant Depression: A Randomized "
+            "Clinical Trial.",
+            ("Randomized Controlled Trial",),
+            "",
+            "rct",
+        ),
+        (
+            "Follow-up effects of transcranial direct current stimulation (tDCS) for the major "
+            "depressive episode: A systematic review and meta-analysis.",
+            (),
+            "",
+            "meta_analysis",
+        ),
+        (
+            "Combining Ketamine and Internet-Based Cognitive "
+            "Behavioural Therapy for the Treatment of "
+            "Post-Traumatic Stress Disorder: Protocol for a Randomized Control Trial.",
+            (),
+            "",
+            "review",
+        ),
+        (
+            "Teens' perspectives on yoga as a treatment for stress and depression.",
+            (),
+            "DESIGN: Qualitative analysis of data from three focus groups.",
+            None,
+        ),
+        (
+            "Needs and experiences of adolescents with congenital heart disease and parents in the "
+            "transitional process: A qualitative study.",
+            (),
+            "",
+            "other",
+        ),
+        (
+            "Multimodule Web-Based COVID-19 Anxiety and Stress Resilience Training (COAST): "
+            "Single-Cohort Feasibility Study With First Responders.",
+            (),
+            "",
+            "nonrandomized_trial",
+        ),
+        (
+            "Can Yoga or Physical Therapy for Chronic Low Back Pain Improve Depression?",
+            (),
+            "",
+            None,
+        ),
+    ],
+)
+def test_design_rules_read_stated_designs(
+    title: str, ptypes: tuple[str, ...], abstract: str, expected: str | None
+) -> None:
+    record = Article(pmid="1", title=title, abstract=abstract, publication_types=ptypes)
+    assert design_rule(record) == expected
+
+
+# Whole records, hand-checked against TAXONOMY.md (and equal to the seed labels).
+EXPECTED = {
+    "31166571": {  # esketamine relapse-prevention RCT (SUSTAIN-1)
+        "conditions": ("depression",),
+        "finding": "positive",
+        "design": "rct",
+        "drug": "esketamine",
+        "routes": ("intranasal",),
+        "sample_size": 297,
+    },
+    "11323153": {  # case report: central post-stroke pain, IV then oral ketamine
+        "conditions": ("chronic_pain",),
+        "finding": "positive",
+        "design": "case_report",
+        "drug": "ketamine",
+        "routes": ("iv", "oral"),
+        "sample_size": 1,
+    },
+    "10895748": {  # i.m. ketamine vs morphine after tonsillectomy, randomised
+        "conditions": (),
+        "finding": "positive",
+        "design": "rct",
+        "drug": "ketamine",
+        "routes": ("intramuscular",),
+        "sample_size": 80,
+    },
+    "409837": {  # ketamine self-administration in rhesus monkeys
+        "conditions": (),
+        "design": "preclinical",
+        "drug": "ketamine",
+        "routes": ("iv",),
+        "sample_size": None,
+    },
+    "414255": {  # cannabinoids and anaesthesia in mice: ketamine one of the agents studied
+        "conditions": (),
+        "design": "preclinical",
+        "drug": "ketamine",
+        "routes": (),
+        "sample_size": None,
+    },
+}
+
+
+@pytest.mark.parametrize("pmid", sorted(EXPECTED))
+def test_shipped_models_on_hand_checked_records(
+    shipped: Models, ketamine_records: dict[str, Article], pmid: str
+) -> None:
+    labelled = shipped.predict([ketamine_records[pmid]])[0]
+    check_labels(labelled)
+    assert {k: getattr(labelled, k) for k in EXPECTED[pmid]} == EXPECTED[pmid]
+    assert labelled.key_finding
+
+
+def test_shipped_models_on_an_off_topic_record(shipped: Models, seed) -> None:  # type: ignore[no-untyped-def]
+    records, _ = seed
+    record = next(r for r in records if r.pmid == "33864906")  # medical students and cannabis
+    labelled = shipped.predict([record])[0]
+    assert (labelled.drug, labelled.routes, labelled.design, labelled.sample_size) == (
+        "not_studied",
+        (),
+        "observational",
+        430,
+    )
+    assert labelled.key_finding == (
+        "The findings of this study accentuate the need for curriculum designed around MC use to "
+        "promote students' preparedness to serve patients in pain or with other medical "
+        "conditions that may benefit from MC use."
+    )
