@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.context import current_context
+from dashboards.data import sync_pending
 from dashboards.navigation import all_pages
 from dashboards.widgets import data_time_caption, guard
 
@@ -20,6 +21,7 @@ def main() -> None:
     current = st.navigation(all_pages())
     ctx = current_context()
     if guard(ctx):
+        sync_pending(ctx)  # merge corrections the nightly job held off, when the file is free
         data_time_caption(ctx)
         current.run()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,8 +212,3 @@ def try_merge_pending(db_path: Path | str, *, republish: bool = False) -> int | 
         if merged or republish:
             wh.publish_snapshot()
     return merged
-
-
-def corrections_summary(rows: list[Mapping[str, Any]]) -> dict[str, int]:
-    """How many corrections the file holds and by how many reviewers."""
-    return {"corrections": len(rows), "reviewers": len({r["reviewer"] for r in rows})}

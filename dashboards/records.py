@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -92,7 +92,7 @@ def label_rows(article: Article, corrected: Mapping[str, Mapping[str, Any]]) -> 
 def _source(article: Article, correction: Mapping[str, Any] | None) -> str:
     if correction:
         when = correction["corrected_at"]
-        day = when.date().isoformat() if isinstance(when, datetime | date) else str(when)
+        day = when.date().isoformat() if isinstance(when, datetime) else str(when)[:10]
         state = " (pending merge)" if correction.get("is_pending") else ""
         return f"corrected by {correction['reviewer']} on {day}{state}"
     return f"model {article.model_version}" if article.model_version else "not labelled yet"

@@ -180,7 +180,8 @@ def extract_drug(article: Article) -> tuple[str, float]:
 
 _ROUTE_PATTERNS: dict[str, re.Pattern[str]] = {
     "iv": re.compile(
-        r"\bintravenous(?:ly)?\b|\bi\.\s?v\.|\biv\b(?!\s*(?:grade|stage|class|phase|type))|"
+        r"\bintravenous(?:ly)?\b|\bi\.\s?v\.|(?<!phase )(?<!grade )(?<!stage )(?<!class )(?<!type )"
+        r"(?<!asa )\biv\b(?!\s*(?:grade|stage|class|phase|type))|"
         r"\bivpca\b|\binfusions?\b|\binfused\b|\bdrip\b|\btiva\b",
         re.I,
     ),
@@ -522,16 +523,15 @@ def _numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, int]
     for word in _LETTERS.finditer(sentence):
         if word.start() < last or word.group(0).lower() not in _NUMBER_WORDS:
             continue
-        m = _WORD_RUN.match(sentence, word.start())
-        if m is None or (m.end() < len(sentence) and sentence[m.end()].isalpha()):
+        run = _WORD_RUN.match(sentence, word.start())
+        if run is None or (run.end() < len(sentence) and sentence[run.end()].isalpha()):
             continue
-        last = m.end()
-        start = m.start()
-        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, m.end()):
+        last, start, end = run.end(), run.start(), run.end()
+        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, end):
             continue
-        value = _value(m.group(0))
+        value = _value(run.group(0))
         if value is not None:
-            yield value, start, m.end()
+            yield value, start, end
 
 
 def _words(text: str) -> set[str]:
@@ -736,8 +736,11 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
         return None
     if design is None and is_animal_study(article):
         return None
+    abstract_words = _words(article.abstract or "")
+    if abstract_words.isdisjoint(_COUNT_CONTEXT):  # no people anywhere: nothing to count
+        return 1 if design == "case_report" else None
     study = _study_sentences(article)
-    number_words = not _NUMBER_WORDS.isdisjoint(_words(article.abstract or ""))
+    number_words = not _NUMBER_WORDS.isdisjoint(abstract_words)
     candidates: list[_Candidate] = []
     offset = 0
     for index, sentence in enumerate(study):

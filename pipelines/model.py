@@ -1,10 +1,12 @@
 """Pure ML: the label names, the features, the per-field classifiers and the model version.
 
-One feature space is built per batch (word and title TF-IDF, the conclusion's TF-IDF, PubMed
-indexing tokens and hand-written cue flags) and every field's classifier reads it, so a batch is
-vectorised once. Classifiers are plain scikit-learn estimators; the file format is skops, which
-cannot run code when loaded. Rules from ``pipelines.extract`` fill drug, routes and sample size,
-and high-precision design rules override the design classifier (TAXONOMY.md's hierarchy).
+A batch is vectorised once into feature blocks (TF-IDF of title+abstract, of the title and of
+the conclusion; PubMed indexing tokens; cue counts projected from the fitted vocabularies) and
+each field's classifier, a class-balanced logistic regression, reads the blocks its config names.
+finding and design are multi-class; conditions and outcomes are one binary model per label with
+thresholds tuned on inner folds. Rules from ``pipelines.extract`` fill drug, routes, sample size
+and key finding; design rules read stated designs (TAXONOMY.md) before the classifier. The file
+format is skops with no trusted types beyond its defaults: loading cannot run code.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipelines import extract
-from pipelines.article import Article
+from pipelines.article import LABEL_FIELDS, Article
 
 __all__ = [
     "CONDITIONS",
@@ -59,8 +61,8 @@ DESIGNS = (
 DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
 ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
 SINGLE_LABEL: dict[str, tuple[str, ...]] = {"finding": FINDINGS, "design": DESIGNS}
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"
 MULTI_LABEL: dict[str, tuple[str, ...]] = {"conditions": CONDITIONS, "outcomes": OUTCOMES}
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"
 
 # Types a models file may hold beyond those skops trusts by default (builtins, numpy arrays,
 # LogisticRegression): none. Vectorisers are stored as plain strings and arrays, so loading
@@ -473,21 +475,7 @@ class Models:
         if not articles:
             return []
         docs = [document(a) for a in articles]
-        probs = self.probabilities(self.features(docs))
-        return [
-            self._labels_for(
-                article,
-                doc,
-                {k: probs[k][i] for k in SINGLE_LABEL},
-                {k: probs[k][i] for k in MULTI_LABEL},
-            )
-            for i, (article, doc) in enumerate(zip(articles, docs, strict=True))
-        ]
-
-    def _label(self, articles: Sequence[Article], docs: Sequence[Document]) -> list[Article]:
-        if not articles:
-            return []
-        return self.label_from(articles, docs, self.probabilities(self.features(docs)))
+        return self.labels_from(articles, docs, self.probabilities(self.features(docs)))
 
     def probabilities(self, blocks: Mapping[str, sp.csr_matrix]) -> dict[str, np.ndarray]:
         """Class probabilities per field (single-label) or per label (multi-label)."""
@@ -503,23 +491,22 @@ class Models:
             )
         return probs
 
-    def label_from(
+    def labels_from(
         self,
         articles: Sequence[Article],
         docs: Sequence[Document],
         probs: Mapping[str, np.ndarray],
-    ) -> list[Article]:
-        """Turn probabilities and rule outputs into labelled articles."""
-        out = []
-        for i, (article, doc) in enumerate(zip(articles, docs, strict=True)):
-            labels = self._labels_for(
+    ) -> list[dict[str, Any]]:
+        """Turn a batch's probabilities and rule outputs into label fields."""
+        return [
+            self._labels_for(
                 article,
                 doc,
                 {k: probs[k][i] for k in SINGLE_LABEL},
                 {k: probs[k][i] for k in MULTI_LABEL},
             )
-            out.append(dataclasses.replace(article, **labels))
-        return out
+            for i, (article, doc) in enumerate(zip(articles, docs, strict=True))
+        ]
 
     def _labels_for(
         self,
@@ -544,7 +531,7 @@ class Models:
         labels["sample_size"] = extract.extract_sample_size(article, design)
         confidence["sample_size"] = 0.8 if labels["sample_size"] is not None else 0.7
         labels["key_finding"] = doc.key_finding
-        labels["confidence"] = tuple((k, round(confidence[k], 4)) for k in _FIELD_ORDER)
+        labels["confidence"] = tuple((k, round(confidence[k], 4)) for k in LABEL_FIELDS)
         labels["model_version"] = self.version
         return labels
 
@@ -564,9 +551,6 @@ class Models:
         sio.dump(payload, path, compression=8, compresslevel=9)
 
 
-_FIELD_ORDER = ("conditions", "outcomes", "finding", "design", "drug", "routes", "sample_size")
-
-
 def decide_design(
     article: Article, probs: np.ndarray, config: Mapping[str, Any], doc: Document | None = None
 ) -> tuple[str, float]:
@@ -578,16 +562,14 @@ def decide_design(
     order = np.argsort(-probs)
     best = int(next((i for i in order if _admissible(DESIGNS[i], text)), order[0]))
     rct = DESIGNS.index("rct")
-    if (
-        best != rct
-        and probs[rct] >= config.get("rct_threshold", 1.0)
-        and DESIGNS[best]
-        not in (
-            "meta_analysis",
-            "preclinical",
-        )
-    ):
+    favour_rct = DESIGNS[best] not in ("rct", "meta_analysis", "preclinical")
+    if favour_rct and probs[rct] >= config.get("rct_threshold", 1.0):
         return "rct", float(probs[rct])
+    # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
+    if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
+        _RANDOM_ALLOCATION.search(text) and not _ANIMALS.search(text)
+    ):
+        return "rct", max(float(probs[rct]), 0.5)
     return DESIGNS[best], float(probs[best])
 
 
@@ -610,6 +592,16 @@ _ANIMAL_OR_VITRO = re.compile(
 _CASE_CUES = re.compile(
     r"\bcases?\b|year-old|\bwe (?:report|describe|present)\b|\ba (?:man|woman|boy|girl|patient|"
     r"child|male|female) (?:with|who|presented|was)"
+)
+_RANDOM_ALLOCATION = re.compile(
+    r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
+    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?|"
+    r"randomi[sz]ed,? (?:controlled|clinical|double-blind|placebo-controlled|crossover|cross-over)|"
+    r"double-blind,? (?:randomi[sz]ed,? )?placebo-controlled|placebo-controlled,? double-blind"
+)
+_ANIMALS = re.compile(
+    r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
+    r"pigs?|piglets?|sheep|cats?|horses?|calves|chicks?|hamsters?|guinea pigs?|ferrets?)\b"
 )
 _RESULTS_LABEL = re.compile(r"(?:^|\n)(?:results?|findings)\s*:")
 
@@ -704,30 +696,33 @@ def new_classifier(
 
 
 PARALLEL_MIN_BATCH = 2000
-_worker_models: Models | None = None  # set in forked workers only, by _init_worker
+# Set in forked workers only (by _init_worker): the models and the batch arrive by fork, so
+# neither is pickled; only index ranges go out and label dicts come back.
+_worker_state: tuple[Models, list[Article]] | None = None
 
 
-def _init_worker(models: Models) -> None:
-    global _worker_models
-    _worker_models = models
+def _init_worker(models: Models, articles: list[Article]) -> None:
+    global _worker_state
+    _worker_state = (models, articles)
 
 
-def _worker_labels(articles: list[Article]) -> list[dict[str, Any]]:
-    assert _worker_models is not None
-    return _worker_models.labels(articles)
+def _worker_labels(span: tuple[int, int]) -> list[dict[str, Any]]:
+    assert _worker_state is not None
+    models, articles = _worker_state
+    return models.labels(articles[span[0] : span[1]])
 
 
 def _labels_parallel(models: Models, articles: list[Article], n_jobs: int) -> list[dict[str, Any]]:
-    """Label a batch in forked processes: the models reach workers by fork, not by pickle."""
+    """Label a batch in forked processes (Linux); elsewhere, in this one."""
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return models.labels(articles)
     size = -(-len(articles) // (2 * n_jobs))
-    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    spans = [(i, min(i + size, len(articles))) for i in range(0, len(articles), size)]
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(models,)) as pool:
-        parts = pool.map(_worker_labels, chunks, chunksize=1)
+    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(models, articles)) as pool:
+        parts = pool.map(_worker_labels, spans, chunksize=1)
     return [lab for part in parts for lab in part]
 
 

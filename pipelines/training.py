@@ -8,6 +8,7 @@ deterministic given ``ModelConfig.random_state``.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -299,14 +300,16 @@ def _prepare(
     by_pmid = {a.pmid: i for i, a in enumerate(seed_records)}
     corrected: dict[str, dict[str, Any]] = {}
     for c in corrections:
+        value = tuple(c.value) if isinstance(c.value, list | tuple) else c.value
         if c.pmid in by_pmid:
-            labels[by_pmid[c.pmid]][c.field] = c.value
+            labels[by_pmid[c.pmid]][c.field] = value
         else:
-            corrected.setdefault(c.pmid, {})[c.field] = c.value
+            corrected.setdefault(c.pmid, {})[c.field] = value
     distant = [a for a in distant_articles if a.pmid not in by_pmid and a.abstract]
     weak = build_distant_labels(distant)
     for pmid, fields in corrected.items():
-        weak.setdefault(pmid, {}).update(fields)
+        # A reviewer's label outranks indexing: full weight, never capped (see _rows).
+        weak.setdefault(pmid, {}).update(fields, **{_CORRECTED: frozenset(fields)})
     chosen = _choose_distant([a for a in distant if a.pmid in weak], weak, config)
     rng = np.random.default_rng(config.random_state)
     distant_docs = [document(a, with_index=rng.random() >= config.index_dropout) for a in chosen]
@@ -319,6 +322,9 @@ def _prepare(
     )
 
 
+_CORRECTED = "_corrected"  # key, in a distant record's labels, of the fields a reviewer set
+
+
 def _choose_distant(
     articles: list[Article], weak: Mapping[str, Mapping[str, Any]], config: ModelConfig
 ) -> list[Article]:
@@ -329,11 +335,12 @@ def _choose_distant(
     for a in articles:
         labels = weak[a.pmid]
         key = "cond+" if labels.get("conditions") else labels.get("design") or "cond-"
+        key = "corrected" if _CORRECTED in labels else key
         buckets.setdefault(key, []).append(a)
     chosen: list[Article] = []
     for key in sorted(buckets):
         group = buckets[key]
-        cap = config.distant_cap if key != "cond+" else len(group)
+        cap = config.distant_cap if key not in ("cond+", "corrected") else len(group)
         if len(group) > cap:
             picks = sorted(rng.choice(len(group), size=cap, replace=False))
             group = [group[i] for i in picks]
@@ -451,7 +458,10 @@ def _rows(X_seed, X_dist, seed_labels, distant_labels, name, config):  # type: i
         if keep:
             rows.append(X_dist[keep])
             y += [distant_labels[i][name] for i in keep]
-            w += [config.distant_weight] * len(keep)
+            w += [
+                1.0 if name in distant_labels[i].get(_CORRECTED, ()) else config.distant_weight
+                for i in keep
+            ]
     return y, sp.vstack(rows, format="csr"), np.array(w)
 
 
@@ -585,7 +595,9 @@ def cross_validate(
         models.version = "cv"
         docs = [data.seed_docs[i] for i in held]
         fold_probs = models.probabilities(models.features(docs))
-        labelled = models.label_from([data.seed[i] for i in held], docs, fold_probs)
+        held_articles = [data.seed[i] for i in held]
+        fields = models.labels_from(held_articles, docs, fold_probs)
+        labelled = [dataclasses.replace(a, **f) for a, f in zip(held_articles, fields, strict=True)]
         for name, p in fold_probs.items():
             probs.setdefault(name, np.zeros((len(data.seed), p.shape[1])))[held] = p
         for i, art in zip(held, labelled, strict=True):

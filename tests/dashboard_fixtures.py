@@ -153,7 +153,7 @@ def copy_warehouse(source: Path, directory: Path) -> Path:
 # --- a nightly-like writer in another process ------------------------------------------------
 
 _NIGHTLY = """
-import sys
+import sys, time
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from dashboard_fixtures import WINDOW_END, seed_articles
@@ -169,6 +169,7 @@ with Warehouse.open(db) as wh:
                               flow_run_id=None)
         wh.load_run(run_id, RunLoad(articles=articles, window_end=WINDOW_END))
         loads += 1
+        time.sleep(0.2)  # still holding the file, as a night's job between its steps
     wh.publish_snapshot()
 print(f"done {{loads}}", flush=True)
 """

@@ -285,14 +285,11 @@ def test_submit_a_correction_and_see_it_applied(page, server: Server) -> None:  
 
 def test_the_app_keeps_working_while_a_nightly_load_runs(page, server: Server) -> None:  # type: ignore[no-untyped-def]
     with nightly_load(server.db):
-        for path, caption in [
-            ("", "Evidence map"),
-            ("trends", "Trends"),
-            ("studies", "Studies"),
-            ("pipeline", "Pipeline"),
-        ]:
-            page.goto(server.url + path)
-            rendered(page, PAGES[caption])
+        page.goto(server.url)
+        rendered(page, PAGES["Evidence map"])
+        for title in ("Trends", "Studies", "Pipeline"):
+            page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+            rendered(page, PAGES[title])
         page.goto(f"{server.url}study?pmid={SUBLINGUAL}")
         rendered(page, PAGES["Study"])
         correct(page, "Finding", "Mixed", "Only transient benefit; the lasting one was missed.")

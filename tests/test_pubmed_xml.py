@@ -287,7 +287,7 @@ def test_inline_markup_and_mathml_flattened() -> None:
     assert all("  " not in (a.title or "") + (a.abstract or "") for a in records.values())
 
 
-def test_year_falls_back_to_medline_date_and_article_date() -> None:
+def test_year_falls_back_to_article_date() -> None:
     raw = record_bytes("34096680")
     no_pubdate_year = raw.replace(b"<Year>2021</Year>\n              <Month>Jun", b"<Month>Jun")
     assert no_pubdate_year != raw

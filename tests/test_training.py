@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipelines.article import Article
-from pipelines.model import DEFAULT_MODEL_PATH, ModelConfig, load_models
+from pipelines.model import DEFAULT_MODEL_PATH, ModelConfig, design_rule, load_models
 from pipelines.pubmed_xml import iter_records
 from pipelines.settings import PROJECT_DIR
 from pipelines.training import (
@@ -177,3 +177,26 @@ def test_training_reproduces_the_shipped_models() -> None:
     ]
     saved = json.loads((Path(DEFAULT_MODEL_PATH).parent / "training-report.json").read_text())
     assert saved["model_version"] == shipped.version
+
+
+def test_corrections_of_ingested_records_train_at_full_weight(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]
+    """A reviewer's label on a record outside the seed set trains like a seed label."""
+    records, labels = seed
+    target = next(  # a record whose design no rule states
+        a for a in efetch_records if design_rule(a) is None and "random" not in a.abstract.lower()
+    )
+    memorise = ModelConfig(
+        word_max_features=4000,
+        title_max_features=1000,
+        conclusion_max_features=1000,
+        threshold_folds=0,
+        C={"design": 1e4, "finding": 1.0, "conditions": 1.0, "outcomes": 1.0},
+    )
+    fixed, _ = train_models(
+        records,
+        labels,
+        efetch_records,
+        [Correction(target.pmid, "design", "other"), Correction(target.pmid, "outcomes", [])],
+        config=memorise,
+    )
+    assert fixed.predict([target])[0].design == "other"

@@ -38,7 +38,7 @@ def render() -> None:
         start = initial_filters()
         filters = _filters(ctx, start)
         sort = st.sidebar.selectbox(
-            "Sort by", SORTS, format_func=SORT_NAMES.get, key="studies.sort"
+            "Sort by", SORTS, format_func=lambda s: SORT_NAMES[s], key="studies.sort"
         )
         status = read_frame(ctx, "dash_data_status")
         any_labelled = int(status["labelled_articles"].iloc[0]) > 0
@@ -48,7 +48,7 @@ def render() -> None:
         remember_filters(filters.map_only(), **_extra_query(filters))
         pmids = _search(ctx, filters.text)
         params = filters.studies_params(
-            pmids=pmids, sort=sort, limit=LIMIT, labelled_only=labelled_only
+            pmids=pmids, sort=sort or "newest", limit=LIMIT, labelled_only=labelled_only
         )
         studies = read_frame(ctx, "dash_studies", params)
         count = filters.count_params(pmids=pmids, labelled_only=labelled_only)

@@ -1,13 +1,28 @@
--- The text the studies search looks in: each live article's title and abstract. Labels play
--- no part, so corrections do not either; the list applies the topic filter afterwards.
+-- The text the studies search looks in: title and abstract of the live articles the lists can
+-- show, i.e. not off-topic by their stored drug, or corrected (a correction may bring one on
+-- topic); the list applies the final topic filter. Leaving off-topic records out before their
+-- abstracts are read makes the search several times faster. (`articles` is named twice
+-- rather than through a CTE, which DuckDB would materialise, abstracts and all.)
 CREATE OR REPLACE VIEW marts.dash_search_text AS
-WITH live AS (
-    SELECT pmid, title, abstract FROM articles WHERE NOT deleted
+WITH corrected AS (
+    SELECT pmid FROM label_corrections
+    UNION
+    SELECT pmid FROM marts.dash_pending_corrections
+),
+
+candidates AS (
+    SELECT pmid, title, abstract
+    FROM articles
+    WHERE NOT deleted AND drug IS DISTINCT FROM 'not_studied'
+    UNION ALL
+    SELECT pmid, title, abstract
+    FROM articles
+    WHERE NOT deleted AND drug = 'not_studied' AND pmid IN (SELECT pmid FROM corrected)
 ),
 
 final AS (
     SELECT pmid, coalesce(title, '') AS title, coalesce(abstract, '') AS abstract
-    FROM live
+    FROM candidates
 )
 
 SELECT * FROM final;
