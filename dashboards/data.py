@@ -42,8 +42,10 @@ def file_stamp(path: Path) -> Stamp:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    wal = path.with_name(f"{path.name}.wal")
-    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    try:
+        wal_mtime = path.with_name(f"{path.name}.wal").stat().st_mtime_ns
+    except FileNotFoundError:
+        wal_mtime = 0
     return (stat.st_ino, stat.st_mtime_ns ^ wal_mtime, stat.st_size)
 
 

@@ -161,6 +161,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the evidence dashboards (Streamlit) on 127.0.0.1."""
+    from dashboards.serve import main as serve_main
+
+    argv = ["--port", str(args.port), "--host", args.host]
+    return serve_main([*argv, *(["--db", str(args.db)] if args.db else [])])
+
+
 def cmd_standin(args: argparse.Namespace) -> int:
     """Serve recorded PubMed XML as a local E-utilities stand-in until interrupted."""
     from pipelines.standin import main as standin_main
@@ -197,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="summarise what the warehouse holds")
     p.add_argument("--db", type=Path)
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("dashboard", help="serve the evidence dashboards")
+    p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default: local only)")
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("standin", help="serve a local E-utilities stand-in")
     p.add_argument("--xml", nargs="*", help="PubMed XML files to serve")

@@ -47,6 +47,7 @@ def _where_to_look(db_path: Path) -> str:
     return f"""
 Where to look
   warehouse   {db_path}  (DuckDB; table `articles`, views in schema `marts`)
+  dashboards  .venv/bin/ketamine-evidence dashboard --db {db_path}   (http://127.0.0.1:8501)
   summary     .venv/bin/ketamine-evidence status --db {db_path}
   SQL         .venv/bin/python -c "import duckdb; print(duckdb.connect('{db_path}', \\
 read_only=True).sql('select pmid, year, title from articles limit 5'))"

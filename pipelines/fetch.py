@@ -22,6 +22,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from dashboards.corrections import merge_pending_corrections
 from pipelines.article import Article, Deletion, Quarantined
 from pipelines.classify import classify_articles
 from pipelines.eutils import EutilsClient
@@ -48,7 +49,9 @@ def client_for(settings: Settings) -> EutilsClient:
 
 @task(cache_policy=NONE)
 def begin_run(settings: Settings, since: date | None, until: date | None) -> tuple[Window, str]:
-    """Plan the window from the watermark and record a running run."""
+    """Merge reviewers' pending corrections, plan the window and record a running run."""
+    if settings.db_path.exists():
+        merge_pending_corrections(settings.db_path)
     with Warehouse.open(settings.db_path) as wh:
         for run in wh.runs():
             if run["status"] == "running":  # its process died before it could say so
