@@ -28,6 +28,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/classify_bench.py
+	$(BIN)/python bench/dashboard_bench.py
 
 clean:
 	rm -rf .venv .tools warehouse/*.duckdb warehouse/spool

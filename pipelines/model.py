@@ -590,8 +590,13 @@ _ANIMAL_OR_VITRO = re.compile(
     r"cultured|cells|wistar|sprague|strains?|bacteria\w*|plants?|larvae|fish)\b"
 )
 _CASE_CUES = re.compile(
-    r"\bcases?\b|year-old|\bwe (?:report|describe|present)\b|\ba (?:man|woman|boy|girl|patient|"
-    r"child|male|female) (?:with|who|presented|was)"
+    r"case report|case of|case series|year-old|\bwe (?:report|describe|present)\b|"
+    r"\ba (?:man|woman|boy|girl|patient|child|male|female|neonate|infant) (?:with|who|presented|was)"
+)
+_TRIAL_CUES = re.compile(
+    r"trial|open-label|single-arm|non-?randomi[sz]ed|quasi-experimental|pilot|feasibility|"
+    r"pre-?post|pre-? and post-?|pretest|before and after|intervention|program|course of|"
+    r"were treated|received|administ"
 )
 _RANDOM_ALLOCATION = re.compile(
     r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
@@ -607,14 +612,17 @@ _RESULTS_LABEL = re.compile(r"(?:^|\n)(?:results?|findings)\s*:")
 
 
 def _admissible(design: str, text: str) -> bool:
-    """What a design needs in the text: an animal or cell system for preclinical, a patient for a
-    case report, and no Results section for a narrative review (TAXONOMY.md's definitions)."""
+    """What a design needs in the text (TAXONOMY.md's definitions): an animal or cell system for
+    preclinical, a patient described for a case report, no Results section for a narrative
+    review, an intervention given prospectively for a non-randomised trial."""
     if design == "preclinical":
         return _ANIMAL_OR_VITRO.search(text) is not None
     if design == "case_report":
         return _CASE_CUES.search(text) is not None
     if design == "review":
         return _RESULTS_LABEL.search(text) is None
+    if design == "nonrandomized_trial":  # an intervention given in a study, not a chart review
+        return _TRIAL_CUES.search(text) is not None and "retrospective" not in text
     return True
 
 
