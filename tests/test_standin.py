@@ -290,7 +290,7 @@ def test_the_shell_command_serves_until_interrupted() -> None:
         assert int(ET.fromstring(resp.content).findtext("Count") or 0) > 0
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
+        assert proc.wait(timeout=60) == 0
 
 
 def _with_pmid(raw: bytes, old: str, new: str) -> bytes:
