@@ -591,7 +591,8 @@ _ANIMAL_OR_VITRO = re.compile(
 )
 _CASE_CUES = re.compile(
     r"case report|case of|case series|year-old|\bwe (?:report|describe|present)\b|"
-    r"\ba (?:man|woman|boy|girl|patient|child|male|female|neonate|infant) (?:with|who|presented|was)"
+    r"\ba (?:man|woman|boy|girl|patient|child|male|female|neonate|infant) "
+    r"(?:with|who|presented|was)"
 )
 _TRIAL_CUES = re.compile(
     r"trial|open-label|single-arm|non-?randomi[sz]ed|quasi-experimental|pilot|feasibility|"
