@@ -1,28 +1,15 @@
 """The label values of TAXONOMY.md as the dashboards name, order and correct them.
 
-Kept here rather than imported from ``pipelines.model`` so the app never loads scikit-learn;
-a test checks the two agree.
+The values themselves live with the record type (``pipelines.article``), which loads no
+scikit-learn.
 """
 
 from __future__ import annotations
 
-CONDITIONS = ("depression", "anxiety", "ptsd", "chronic_pain")
-OUTCOMES = ("efficacy", "suicidality", "safety", "durability", "mechanism")
-FINDINGS = ("positive", "negative", "mixed", "none")
-# TAXONOMY.md's order, "highest match wins": also the order of strength the filters use.
-DESIGNS = (
-    "meta_analysis",
-    "rct",
-    "nonrandomized_trial",
-    "observational",
-    "case_report",
-    "preclinical",
-    "review",
-    "other",
-)
-DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
+from pipelines.article import CONDITIONS, DESIGNS, DRUGS, FINDINGS, OUTCOMES, ROUTES
+
+# DESIGNS is in TAXONOMY.md's order, "highest match wins": the order of strength filters use.
 ON_TOPIC_DRUGS = DRUGS[:-1]  # `not_studied` is off-topic for every dashboard
-ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
 
 # The labels a reviewer may correct, and the shape of each one's value.
 LIST_FIELDS = {"conditions": CONDITIONS, "outcomes": OUTCOMES, "routes": ROUTES}

@@ -109,6 +109,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# The label values of TAXONOMY.md, in its order (designs: "highest match wins").
+CONDITIONS = ("depression", "anxiety", "ptsd", "chronic_pain")
+OUTCOMES = ("efficacy", "suicidality", "safety", "durability", "mechanism")
+FINDINGS = ("positive", "negative", "mixed", "none")
+DESIGNS = (
+    "meta_analysis",
+    "rct",
+    "nonrandomized_trial",
+    "observational",
+    "case_report",
+    "preclinical",
+    "review",
+    "other",
+)
+DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
+ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
+
 LABEL_FIELDS = (
     "conditions",
     "outcomes",

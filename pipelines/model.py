@@ -24,7 +24,16 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from pipelines import extract
-from pipelines.article import LABEL_FIELDS, Article
+from pipelines.article import (
+    CONDITIONS,
+    DESIGNS,
+    DRUGS,
+    FINDINGS,
+    LABEL_FIELDS,
+    OUTCOMES,
+    ROUTES,
+    Article,
+)
 
 __all__ = [
     "CONDITIONS",
@@ -45,21 +54,6 @@ __all__ = [
     "load_models",
 ]
 
-CONDITIONS = ("depression", "anxiety", "ptsd", "chronic_pain")
-OUTCOMES = ("efficacy", "suicidality", "safety", "durability", "mechanism")
-FINDINGS = ("positive", "negative", "mixed", "none")
-DESIGNS = (
-    "meta_analysis",
-    "rct",
-    "nonrandomized_trial",
-    "observational",
-    "case_report",
-    "preclinical",
-    "review",
-    "other",
-)
-DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
-ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
 SINGLE_LABEL: dict[str, tuple[str, ...]] = {"finding": FINDINGS, "design": DESIGNS}
 MULTI_LABEL: dict[str, tuple[str, ...]] = {"conditions": CONDITIONS, "outcomes": OUTCOMES}
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from dashboards.evidence import (
 from dashboards.filters import Filters, search_params, search_terms
 from dashboards.records import article_from_row, label_rows
 from dashboards.serve import parse_args, streamlit_command
-from dashboards.taxonomy import CONDITIONS, DESIGNS, DRUGS, FINDINGS, OUTCOMES, ROUTES
+from dashboards.taxonomy import CONDITIONS, OUTCOMES
 from pipelines.article import Article
 from warehouse.db import snapshot_path
 
@@ -233,31 +232,6 @@ def test_serve_runs_streamlit_on_localhost_by_default(tmp_path: Path) -> None:
     assert "--server.address 127.0.0.1 --server.port 9000" in joined
     assert "--server.headless true" in joined and "--browser.gatherUsageStats false" in joined
     assert command[-3:] == ["--", "--db", str(tmp_path / "e.duckdb")]
-
-
-def test_taxonomy_matches_the_classifier() -> None:
-    """The app keeps its own copy (no scikit-learn at import); read the model's from source."""
-    source = Path(model_source()).read_text(encoding="utf-8")
-    values = {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id
-        in {"CONDITIONS", "OUTCOMES", "FINDINGS", "DESIGNS", "DRUGS", "ROUTES"}
-    }
-    assert values == {
-        "CONDITIONS": CONDITIONS,
-        "OUTCOMES": OUTCOMES,
-        "FINDINGS": FINDINGS,
-        "DESIGNS": DESIGNS,
-        "DRUGS": DRUGS,
-        "ROUTES": ROUTES,
-    }
-
-
-def model_source() -> str:
-    return str(Path(__file__).resolve().parent.parent / "pipelines" / "model.py")
 
 
 # --- shaping ---------------------------------------------------------------------------------
