@@ -99,19 +99,10 @@ def iter_input_articles(path: Path) -> Iterator[Any]:
                 print(f"{path}: quarantined {record.pmid or '?'}: {record.reason}", file=sys.stderr)
 
 
-CLASSIFY_FIELDS = (
-    "pmid",
-    "conditions",
-    "outcomes",
-    "finding",
-    "design",
-    "drug",
-    "routes",
-    "sample_size",
-    "key_finding",
-    "confidence",
-    "model_version",
-)
+def _classify_fields() -> tuple[str, ...]:
+    from pipelines.article import LABEL_FIELDS
+
+    return ("pmid", *LABEL_FIELDS, "key_finding", "confidence", "model_version")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -121,12 +112,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from pipelines.classify import classify_articles
 
     records = iter_input_articles(Path(args.input))
+    fields = _classify_fields()
     with ExitStack() as stack:
         out = _output(args.output, stack)
         while batch := list(islice(records, 2000)):
             for article in classify_articles(batch):
                 data = article.to_json()
-                _write_jsonl(out, {k: data[k] for k in CLASSIFY_FIELDS})
+                _write_jsonl(out, {k: data[k] for k in fields})
     return 0
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from standin_fixtures import API_KEY, ketamine_records, with_date_revised
 
-from pipelines.article import Article
+from pipelines.article import LABEL_FIELDS, Article
 from pipelines.eutils import EutilsClient
 from pipelines.fetch import ingest_flow
 from pipelines.pubmed_xml import parse_record, split_records
@@ -51,18 +51,7 @@ def expected_matches(records, until: date) -> dict[str, set[str]]:
         }
 
 
-LABELS = (
-    "conditions",
-    "outcomes",
-    "finding",
-    "design",
-    "drug",
-    "routes",
-    "sample_size",
-    "key_finding",
-    "confidence",
-    "model_version",
-)
+LABELS = (*LABEL_FIELDS, "key_finding", "confidence", "model_version")
 
 
 def unlabelled(article: Article) -> Article:
