@@ -20,6 +20,7 @@ import gzip
 import io
 import json
 import random
+import signal
 import socket
 import struct
 import threading
@@ -639,11 +640,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with standin:
         served = len(standin.pmids)
         print(f"E-utilities stand-in serving {served} records at {standin.base_url}", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return 0
+        # Handle SIGINT and SIGTERM explicitly: a shell's background job inherits SIGINT ignored.
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        stop.wait()
+        return 0
 
 
 if __name__ == "__main__":

@@ -178,10 +178,11 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
         box.click()
         try:
             choice.wait_for(timeout=5_000)
+            # A rerun can also redraw the list under the pointer mid-click: retry that too.
+            choice.click(timeout=5_000)
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             continue
-        choice.click()
         return
     page.screenshot(path=str(SCREENSHOTS.parent / f"failed-choose-{label}.png"))
     raise AssertionError(f"could not choose {option!r} in {label!r}")
