@@ -259,7 +259,8 @@ def test_filter_the_map_then_open_a_cell_and_a_study(page, server: Server) -> No
 
 def correct(page, field: str, value: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     choose(page, "Label to correct", field)
-    page.get_by_test_id("stForm").get_by_text("New value").wait_for()
+    # The old and the new value widget overlap briefly while the form redraws.
+    page.get_by_test_id("stForm").get_by_text("New value").first.wait_for()
     page.wait_for_timeout(300)  # the form redraws for the chosen label
     choose(page, "Reviewer", REVIEWER)
     choose(page, "New value", value)
