@@ -136,6 +136,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """Load NLM baseline and update files through the bulk flow; exit 1 if a file was unreadable."""
+    from pipelines.baseline import run_baseline
+
+    summary = run_baseline(
+        args.paths,
+        db_path=args.db,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        force=args.force,
+        processes=not args.threads,
+    )
+    print(json.dumps(summary, indent=2, default=str))
+    for name, error in summary["unreadable"].items():
+        print(f"{name}: unreadable, quarantined and not applied: {error}", file=sys.stderr)
+    return 1 if summary["unreadable"] else 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Retrain the models from the repository's data and the warehouse; print the report."""
+    from pipelines.classify import train_flow
+    from pipelines.model_report import format_training_report
+
+    outcome = train_flow(
+        db_path=str(args.db) if args.db else None,
+        models_dir=str(args.out) if args.out else None,
+        cv=not args.no_cv,
+    )
+    print(format_training_report(outcome.report, outcome.cv_report), end="")
+    print(f"\nModels saved to {outcome.model_path}")
+    if outcome.stored:
+        print("Version and report stored in the warehouse (model_versions).")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole pipeline offline against the stand-in serving the bundled records."""
     from pipelines.demo import run_demo
@@ -169,6 +204,92 @@ def cmd_standin(args: argparse.Namespace) -> int:
     return standin_main(argv) or 0
 
 
+CITE_FORMATS = ("ama", "ris", "bibtex", "csljson")
+
+
+def _pmid(text: str) -> str:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"a PMID is digits only, got {text!r}")
+    return text.strip()
+
+
+def read_stored_articles(db_path: Path, pmids: Sequence[str]) -> list[Any]:
+    """Stored records, read from the published snapshot so the nightly writer is never blocked;
+    from the live file (read-only) only while no snapshot has been published yet."""
+    from warehouse.db import Warehouse, snapshot_path
+
+    snapshot = snapshot_path(db_path)
+    source = snapshot if snapshot.exists() else Path(db_path)
+    if not source.exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}")
+    warehouse = Warehouse.open_when_free(source, read_only=True, wait_seconds=30.0)
+    if warehouse is None:
+        raise TimeoutError(f"{source} stayed locked by another process for 30 s")
+    with warehouse:
+        return warehouse.articles(list(pmids))
+
+
+def format_citations(articles: Sequence[Any], fmt: str) -> str:
+    """The articles as one text in a CITE_FORMATS format."""
+    from pipelines.citations import format_ama, to_bibtex, to_csl_json, to_ris
+
+    if fmt == "ama":
+        return "".join(f"{format_ama(article)}\n" for article in articles)
+    if fmt == "ris":
+        return to_ris(articles)
+    if fmt == "bibtex":
+        return to_bibtex(articles)
+    return json.dumps(to_csl_json(articles), ensure_ascii=False, indent=2) + "\n"
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    """Print citations for PMIDs in the order given; unknown PMIDs are named on stderr (exit 1)
+    and the known ones are still written."""
+    from pipelines.settings import Settings
+
+    pmids = list(dict.fromkeys(args.pmids))
+    db_path = Settings.from_env(db_path=args.db).db_path
+    try:
+        stored = {a.pmid: a for a in read_stored_articles(db_path, pmids)}
+    except (FileNotFoundError, TimeoutError) as exc:
+        print(f"cite: {exc}", file=sys.stderr)
+        return 1
+    unknown = [p for p in pmids if p not in stored]
+    deleted = [p for p in pmids if p in stored and stored[p].deleted]
+    articles = [stored[p] for p in pmids if p in stored and not stored[p].deleted]
+    for article in articles:
+        if article.retracted or article.concern:
+            notice = "retracted" if article.retracted else "under an expression of concern"
+            print(f"cite: warning: PMID {article.pmid} is {notice}", file=sys.stderr)
+    if unknown:
+        print(f"cite: not in the warehouse: PMID {', '.join(unknown)}", file=sys.stderr)
+    if deleted:
+        print(f"cite: deleted from PubMed: PMID {', '.join(deleted)}", file=sys.stderr)
+    if articles:
+        with ExitStack() as stack:
+            _output(args.out, stack).write(format_citations(articles, args.format))
+    return 1 if unknown or deleted else 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Write the public site (HTML and JSON per approved claim) to OUTDIR in one swap."""
+    from datetime import UTC, datetime
+
+    from pipelines.claims_flow import load_claim_supports
+    from pipelines.publish import published, render_site, write_site
+    from pipelines.settings import Settings
+
+    db_path = Settings.from_env(db_path=args.db).db_path
+    claims = load_claim_supports(db_path)
+    try:
+        outdir = write_site(render_site(claims, datetime.now(UTC)), args.outdir)
+    except FileExistsError as exc:
+        print(f"publish: {exc}", file=sys.stderr)
+        return 1
+    print(f"Published {len(published(claims))} approved claims to {outdir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketamine-evidence", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +310,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="DuckDB file (default: $EVIDENCE_DB)")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("baseline", help="bulk-load NLM baseline and update files (Dask)")
+    p.add_argument("paths", nargs="+", metavar="FILES_OR_DIR", help="XML files (.gz) or folders")
+    p.add_argument("--db", type=Path, help="DuckDB file (default: $EVIDENCE_DB)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    where.add_argument("--workers", type=int, help="local cluster processes (default: CPUs, ≤4)")
+    p.add_argument("--threads", action="store_true", help="local workers as threads: quick start")
+    p.add_argument("--force", action="store_true", help="reprocess files loaded before")
+    p.set_defaults(func=cmd_baseline)
+
+    p = sub.add_parser("train", help="retrain the models and print held-out metrics")
+    p.add_argument("--db", type=Path, help="warehouse with corrections (default: $EVIDENCE_DB)")
+    p.add_argument("--out", type=Path, help="models directory (default: the shipped models/)")
+    p.add_argument("--no-cv", action="store_true", help="skip cross-validation (faster)")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("demo", help="the whole pipeline offline on the bundled real records")
     p.add_argument("--db", type=Path, default=Path("warehouse") / "demo.duckdb")
     p.add_argument("--port", type=int, default=0)
@@ -208,6 +345,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xml", nargs="*", help="PubMed XML files to serve")
     p.add_argument("--port", type=int, default=8811)
     p.set_defaults(func=cmd_standin)
+    p = sub.add_parser("cite", help="citations for PMIDs: AMA, RIS, BibTeX or CSL-JSON")
+    p.add_argument("pmids", nargs="+", type=_pmid, metavar="PMID")
+    p.add_argument("--format", choices=CITE_FORMATS, default="ama")
+    p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
+    p.add_argument("--out", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_cite)
+
+    p = sub.add_parser("publish", help="write the public evidence pages for approved claims")
+    p.add_argument("outdir", type=Path, metavar="OUTDIR")
+    p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
+    p.set_defaults(func=cmd_publish)
     return parser
 
 

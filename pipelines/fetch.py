@@ -22,8 +22,10 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from dashboards.claims_inbox import merge_pending_decisions
 from dashboards.corrections import merge_pending_corrections
 from pipelines.article import Article, Deletion, Quarantined
+from pipelines.claims_flow import deliver_alerts, refresh_claims, republish_site
 from pipelines.classify import classify_articles
 from pipelines.eutils import EutilsClient
 from pipelines.pubmed_xml import iter_records
@@ -52,6 +54,7 @@ def begin_run(settings: Settings, since: date | None, until: date | None) -> tup
     """Merge reviewers' pending corrections, plan the window and record a running run."""
     if settings.db_path.exists():
         merge_pending_corrections(settings.db_path)
+        merge_pending_decisions(settings.db_path)
     with Warehouse.open(settings.db_path) as wh:
         for run in wh.runs():
             if run["status"] == "running":  # its process died before it could say so
@@ -213,10 +216,21 @@ def ingest_flow(
         record_failure(settings, run_id, exc)
         raise
     spool.clear()
+    claims_error: BaseException | None = None
+    try:  # the load has committed: a claims failure must not keep it from the dashboards
+        summary["claims"] = refresh_claims(settings, run_id)
+        summary["alerts_sent"] = deliver_alerts(settings)
+    except Exception as exc:
+        logger.error("claims refresh failed; the load stands: %s", exc)
+        claims_error = exc
     publish_snapshot(settings)
+    if claims_error is None:
+        summary["published_claims"] = republish_site(settings)
     summary.update(run_id=run_id, window_start=str(window.start), window_end=str(window.end))
     summary["matches"] = {topic: len(found) for topic, found in matches.items()}
     publish_summary(summary)
+    if claims_error is not None:
+        raise claims_error
     return summary
 
 
@@ -236,7 +250,7 @@ def record_failure(settings: Settings, run_id: str, exc: BaseException) -> None:
 
 def publish_summary(summary: Mapping[str, Any]) -> None:
     """Publish the run's counts as a Prefect artifact for the UI."""
-    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if k != "matches")
+    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if k not in ("matches", "claims"))
     topics = "\n".join(f"| {k} | {v} |" for k, v in summary.get("matches", {}).items())
     markdown = (
         f"# PubMed ingest {summary['run_id']}\n\n| measure | value |\n|---|---|\n{rows}\n\n"

@@ -6,14 +6,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from pipelines.claims import Claim
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 DEFAULT_DB = Path("warehouse") / "evidence.duckdb"
 TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
+CLAIMS_FILE = PROJECT_DIR / "claims" / "registry.yaml"
 DATA_DIR = PROJECT_DIR / "data"
 
 
@@ -27,6 +32,8 @@ class Settings:
     tool: str = "ketamine-evidence"
     db_path: Path = DEFAULT_DB
     topics_file: Path = TOPICS_FILE
+    claims_file: Path = CLAIMS_FILE
+    publish_dir: Path | None = None  # where the nightly run republishes the public pages
     data_dir: Path = DATA_DIR
     http_timeout: float = 60.0
     efetch_batch_size: int = 200
@@ -52,6 +59,10 @@ class Settings:
             values["efetch_batch_size"] = int(env["EVIDENCE_EFETCH_BATCH"])
         if env.get("EVIDENCE_TOPICS"):
             values["topics_file"] = Path(env["EVIDENCE_TOPICS"])
+        if env.get("EVIDENCE_CLAIMS"):
+            values["claims_file"] = Path(env["EVIDENCE_CLAIMS"])
+        if env.get("EVIDENCE_PUBLISH_DIR"):
+            values["publish_dir"] = Path(env["EVIDENCE_PUBLISH_DIR"])
         if env.get("EVIDENCE_HTTP_TIMEOUT"):
             values["http_timeout"] = float(env["EVIDENCE_HTTP_TIMEOUT"])
         if env.get("EVIDENCE_TASK_RETRY_DELAY"):
@@ -77,3 +88,14 @@ def load_topics(path: Path = TOPICS_FILE) -> TopicQueries:
         name: f"{ketamine} AND {' '.join(term.split())}" for name, term in doc["topics"].items()
     }
     return TopicQueries(queries=queries)
+
+
+def load_claims(path: Path = CLAIMS_FILE) -> list[Claim]:
+    """Read and check the claims registry (RegistryError names what is wrong, and where)."""
+    from pipelines.claims import RegistryError, parse_registry
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from None
+    return parse_registry(doc)

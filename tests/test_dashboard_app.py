@@ -20,8 +20,8 @@ from dashboard_fixtures import (
 )
 from streamlit.testing.v1 import AppTest
 
-from dashboards.citations import format_ama
 from dashboards.corrections import merge_pending_corrections, read_corrections
+from pipelines.citations import format_ama
 from warehouse.db import RunLoad, Warehouse
 
 SUBLINGUAL = "34092024"

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from dashboard_fixtures import seed_articles
 
-from dashboards.citations import format_ama
 from dashboards.context import context_from, reviewer_names
 from dashboards.corrections import corrections_path, new_correction, parse_value
 from dashboards.evidence import (
@@ -27,6 +26,7 @@ from dashboards.records import article_from_row, label_rows
 from dashboards.serve import parse_args, streamlit_command
 from dashboards.taxonomy import CONDITIONS, OUTCOMES
 from pipelines.article import Article
+from pipelines.citations import format_ama
 from warehouse.db import snapshot_path
 
 

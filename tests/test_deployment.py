@@ -100,6 +100,7 @@ def test_deployed_nightly_flow_runs_on_a_process_worker(prefect_server, tmp_path
         deploy = _prefect(env, "--no-prompt", "deploy", "--all")
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "ingest/nightly-pubmed" in deploy.stdout
+        assert "train/weekly-retrain" in deploy.stdout
 
         worker = subprocess.Popen(
             [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
 import os
 import re
@@ -30,6 +31,16 @@ from typing import Any, Self
 import duckdb
 
 from pipelines.article import AbstractSection, Article, Quarantined
+from pipelines.claims import (
+    Alert,
+    Claim,
+    ClaimEvent,
+    ClaimResults,
+    Evidence,
+    SupportSummary,
+    WatchState,
+    designs_at_or_above,
+)
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SCHEMA_LAYERS = ("raw", "staging", "marts")
@@ -72,7 +83,12 @@ COUNTABLE = frozenset(
         "watermark",
         "label_corrections",
         "model_versions",
+        "claims",
+        "claim_events",
+        "claim_support",
+        "claim_alerts",
         "raw.efetch_batches",
+        "raw.pubmed_files",
         "marts.articles_current",
         "marts.runs_recent",
         "marts.topic_counts_by_year",
@@ -105,6 +121,23 @@ class RunLoad:
     matches: Mapping[str, Sequence[str]] = field(default_factory=dict)  # topic -> PMIDs
     window_end: date
     stats: Mapping[str, int] = field(default_factory=dict)  # keys from RUN_STATS
+    # The bulk route covers NLM files, not a date window: it moves no watermark (feed=None),
+    # names its quarantine source, and records which files it applied.
+    feed: str | None = FEED
+    source: str = QUARANTINE_SOURCE
+    files: Sequence[PubmedFile] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PubmedFile:
+    """One NLM baseline or update file a bulk load applied, identified by its content."""
+
+    name: str
+    sha256: str
+    records: int  # citations in the file, before the topic filter
+    kept: int  # those matching a topic query
+    deletions: int
+    quarantined: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,10 +331,12 @@ class Warehouse:
 
     def _insert_provenance(self, run_id: str, staged: _Staged, now: datetime) -> None:
         """Quarantined records, raw efetch bodies and topic matches."""
-        quarantine = [(run_id, *q, now, QUARANTINE_SOURCE) for q in staged.quarantine]
+        quarantine = [(run_id, *q, now, staged.source) for q in staged.quarantine]
         self._append("quarantine", QUARANTINE_COLUMNS, quarantine)
         batches = [(run_id, *b) for b in staged.batches]
         self._append("raw.efetch_batches", BATCH_COLUMNS, batches)
+        for file in staged.files:
+            self._run("write", "upsert_pubmed_file", {**file, "run_id": run_id, "now": now})
         self._run("write", "upsert_matches", {"run_id": run_id, **staged.matches})
         self._step(run_id, "provenance inserted")
 
@@ -316,8 +351,9 @@ class Warehouse:
 
     def _complete(self, run_id: str, load: RunLoad, counts: LoadCounts, now: datetime) -> None:
         """Move the watermark and close the run row, inside the load's transaction."""
-        marks = {"name": FEED, "until": load.window_end, "run_id": run_id, "now": now}
-        self._run("write", "set_watermark", marks)
+        if load.feed is not None:
+            marks = {"name": load.feed, "until": load.window_end, "run_id": run_id, "now": now}
+            self._run("write", "set_watermark", marks)
         params = {f.name: getattr(counts, f.name) for f in fields(counts)}
         params["load_seconds"] = params.pop("seconds")
         params.update(dict.fromkeys(RUN_STATS), **_checked_stats(load.stats, RUN_STATS))
@@ -363,6 +399,213 @@ class Warehouse:
         cur = self._con.execute(sql, params or {})
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # --- training -----------------------------------------------------------------------------
+
+    def training_corrections(self) -> list[tuple[str, str, Any]]:
+        """(pmid, field, value) of every label a reviewer set, the latest per field."""
+        rows = self._run("read", "training_corrections")
+        return [(pmid, name, json.loads(value)) for pmid, name, value in rows]
+
+    def record_model_version(
+        self, version: str, trained_at: datetime, report: Mapping[str, Any]
+    ) -> None:
+        """Store a trained version and its report (metrics, confusion matrices, calibration)."""
+        params = {"version": version, "trained_at": trained_at, "report": json.dumps(report)}
+        with self._transaction():
+            self._run("write", "record_model_version", params)
+
+    def model_version_report(self, version: str) -> dict[str, Any] | None:
+        """The stored report of one trained version, or None if it was never recorded."""
+        rows = self._run("read", "model_version_report", {"version": version})
+        if not rows:
+            return None
+        _, trained_at, report = rows[0]
+        return {"version": version, "trained_at": trained_at, "report": json.loads(report)}
+
+    # --- claims -------------------------------------------------------------------------------
+
+    def sync_claims(self, claims: Sequence[Claim], now: datetime) -> None:
+        """Make the claims table the registry's claims and evidence queries."""
+        rows = [
+            {
+                "claim_id": c.claim_id,
+                "wording": c.wording,
+                "page": c.page,
+                "registry_status": c.status,
+                "conditions": list(c.evidence.conditions),
+                "outcomes": list(c.evidence.outcomes),
+                "finding": c.evidence.finding,
+                "drugs": list(c.evidence.drugs),
+                "routes": list(c.evidence.routes),
+                "min_design": c.evidence.min_design,
+                "designs": designs_at_or_above(c.evidence.min_design),
+                "terms_pattern": c.evidence.terms_pattern,
+                "cited_pmids": list(c.cited_pmids),
+                "synced_at": now,
+            }
+            for c in claims
+        ]
+        with self._transaction():
+            self._run("write", "claims_clear")
+            self._many("write", "claims_insert", rows)
+
+    def claim_events(self) -> list[ClaimEvent]:
+        """Every decision on claims this file holds, in the order they apply."""
+        return [
+            ClaimEvent(
+                event_id=r["event_id"],
+                claim_id=r["claim_id"],
+                action=r["action"],
+                wording=r["wording"],
+                cited_pmids=None if r["cited_pmids"] is None else tuple(r["cited_pmids"]),
+                grade=r["grade"],
+                reviewer=r["reviewer"],
+                reason=r["reason"],
+                decided_at=r["decided_at"],
+            )
+            for r in self._dicts(read_sql("read", "claim_events"))
+        ]
+
+    def add_claim_events(self, events: Sequence[ClaimEvent]) -> int:
+        """Store decisions (each needs its event_id); ones already held are skipped."""
+        before = {e.event_id for e in self.claim_events()}
+        rows = [
+            {
+                "event_id": e.event_id,
+                "claim_id": e.claim_id,
+                "action": e.action,
+                "wording": e.wording,
+                "cited_pmids": None if e.cited_pmids is None else list(e.cited_pmids),
+                "grade": e.grade,
+                "reviewer": e.reviewer,
+                "reason": e.reason,
+                "decided_at": e.decided_at,
+            }
+            for e in events
+            if e.event_id not in before
+        ]
+        if rows:
+            with self._transaction():
+                self._many("write", "claim_event_insert", rows)
+        return len(rows)
+
+    def claim_evidence(self) -> dict[str, list[Evidence]]:
+        """The studies matching each claim's evidence query, by claim."""
+        out: dict[str, list[Evidence]] = {}
+        for r in self._dicts(read_sql("read", "claim_evidence")):
+            claim_id = r.pop("claim_id")
+            out.setdefault(claim_id, []).append(Evidence(**r))
+        return out
+
+    def claim_watch_states(self) -> dict[str, WatchState]:
+        """What the last watch saw of each claim."""
+        return {
+            claim_id: WatchState(frozenset(seen), support)
+            for claim_id, seen, support in self._run("read", "claim_watch")
+        }
+
+    def store_claim_results(self, run_id: str | None, now: datetime, results: ClaimResults) -> int:
+        """Replace the claims' support, record history and watch state, add new alerts.
+
+        One transaction: the marts never show half a refresh. Returns the alerts stored.
+        """
+        with self._transaction():
+            self._run("write", "claim_support_clear")
+            self._many(
+                "write",
+                "claim_support_insert",
+                [
+                    _support_row(run_id, now, c, results.summaries[c.claim_id])
+                    for c in results.claims
+                ],
+            )
+            if run_id is not None:
+                self._many(
+                    "write",
+                    "claim_history_insert",
+                    [
+                        {
+                            "run_id": run_id,
+                            "claim_id": c.claim_id,
+                            "computed_at": now,
+                            "support": results.summaries[c.claim_id].support,
+                            "studies": len(results.evidence.get(c.claim_id, ())),
+                        }
+                        for c in results.claims
+                    ],
+                )
+            self._many(
+                "write",
+                "claim_watch_upsert",
+                [
+                    {
+                        "claim_id": c.claim_id,
+                        "seen": sorted(e.pmid for e in results.evidence.get(c.claim_id, ())),
+                        "support": results.summaries[c.claim_id].support,
+                        "watched_at": now,
+                    }
+                    for c in results.claims
+                ],
+            )
+            before = self._run("read", "claim_alert_count")[0][0]
+            self._many(
+                "write",
+                "claim_alert_insert",
+                [
+                    {
+                        "alert_id": a.alert_id,
+                        "claim_id": a.claim_id,
+                        "kind": a.kind,
+                        "pmid": a.pmid,
+                        "detail": a.detail,
+                        "run_id": run_id,
+                        "created_at": a.created_at,
+                    }
+                    for a in results.alerts
+                ],
+            )
+            after = self._run("read", "claim_alert_count")[0][0]
+        return int(after - before)
+
+    def unsent_alerts(self) -> list[Alert]:
+        """Alerts not yet delivered through the channel."""
+        return [Alert(**r) for r in self._dicts(read_sql("read", "claim_alerts_unsent"))]
+
+    def mark_alerts(
+        self, alert_ids: Sequence[str], sent_at: datetime | None, error: str | None = None
+    ) -> None:
+        """Record a delivery: sent (sent_at) or failed with its error, to retry next run."""
+        rows = [{"alert_id": a, "sent_at": sent_at, "send_error": error} for a in alert_ids]
+        if rows:
+            with self._transaction():
+                self._many("write", "claim_alert_sent", rows)
+
+    def acknowledge_alerts(self, acks: Sequence[Mapping[str, Any]]) -> None:
+        """Apply acknowledgements (alert_id, reviewer, note, acknowledged_at); the first stands."""
+        if acks:
+            with self._transaction():
+                self._many("write", "claim_alert_ack", [dict(a) for a in acks])
+
+    def append_alert_ack(self, ack: Mapping[str, Any]) -> None:
+        """Record an acknowledgement in a dashboard file."""
+        self._run("write", "alert_ack_append", ack)
+
+    def alert_acks(self) -> list[dict[str, Any]]:
+        """Every acknowledgement a dashboard file holds."""
+        return self._dicts(read_sql("read", "alert_acks"))
+
+    def claim_overview(self) -> list[dict[str, Any]]:
+        """Every claim's status, support and citations as the last refresh left them."""
+        rows = self._dicts(read_sql("read", "claim_overview"))
+        for row in rows:
+            row["counts_by_design"] = json.loads(row["counts_by_design"])
+            row["findings"] = json.loads(row["findings"])
+        return rows
+
+    def _many(self, kind: str, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._con.executemany(read_sql(kind, name), [dict(r) for r in rows])
 
     # --- snapshots --------------------------------------------------------------------------
 
@@ -437,6 +680,7 @@ class Warehouse:
         wh = cls(con, path, False)
         try:
             wh._run("write", "correction_schema")
+            wh._run("write", "inbox_schema")
         except BaseException:
             wh.close()
             raise
@@ -537,6 +781,8 @@ class _Staged:
     quarantine: list[tuple[str | None, str, bytes]]  # pmid, reason, raw
     batches: list[tuple[int, list[str], bytes, str, datetime]]  # BATCH_COLUMNS but run_id
     matches: dict[str, list[str]]
+    source: str
+    files: list[dict[str, Any]]
 
     @classmethod
     def of(cls, load: RunLoad) -> _Staged:
@@ -550,6 +796,8 @@ class _Staged:
             quarantine=[(q.pmid, q.reason, bytes(q.raw)) for q in load.quarantined],
             batches=_batch_rows(load.batches),
             matches={"pmids": [p for p, _ in pairs], "topics": [t for _, t in pairs]},
+            source=load.source,
+            files=[{f.name: getattr(file, f.name) for f in fields(file)} for file in load.files],
         )
 
 
@@ -668,3 +916,27 @@ def _verify_snapshot(path: Path) -> None:
     """Open the copy before publishing it, so a broken copy is never swapped in."""
     with duckdb.connect(str(path), read_only=True) as con:
         con.execute("SELECT count(*) FROM articles").fetchall()
+
+
+def _support_row(
+    run_id: str | None, now: datetime, claim: Claim, summary: SupportSummary
+) -> dict[str, Any]:
+    return {
+        "claim_id": claim.claim_id,
+        "run_id": run_id,
+        "computed_at": now,
+        "status": claim.status,
+        "wording": claim.wording,
+        "page": claim.page,
+        "cited_pmids": list(claim.cited_pmids),
+        "grade": claim.grade,
+        "support": summary.support,
+        "cebm_level": summary.cebm_level,
+        "counts_by_design": json.dumps(summary.counts_by_design),
+        "findings": json.dumps(summary.findings),
+        "participants": summary.participants,
+        "strongest": list(summary.strongest),
+        "newest": list(summary.newest),
+        "recommended": list(summary.recommended),
+        "retracted": list(summary.retracted),
+    }

@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards.citations import format_ama
 from dashboards.context import Context, current_context
 from dashboards.corrections import new_correction, save_correction
 from dashboards.data import merge_now, read_frame
@@ -22,6 +21,7 @@ from dashboards.records import (
 from dashboards.taxonomy import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, display
 from dashboards.widgets import Identity, reviewer_identity, timed_page
 from pipelines.article import Article
+from pipelines.citations import format_ama
 
 FLASH_KEY = "study.flash"
 GENERATION_KEY = "study.saved"  # corrections saved in this session: renews the form

@@ -1,0 +1,124 @@
+"""Claims over a real warehouse: support from classified real records, corrections winning,
+decisions merged from the dashboard's file, and `publish` from the shell."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dashboards.claims_inbox import merge_pending_decisions, new_claim_event, save_claim_event
+from dashboards.corrections import new_correction
+from pipelines.article import Article
+from pipelines.claims_flow import load_claim_supports, refresh_claim_support
+from pipelines.classify import classify_articles
+from pipelines.cli import main as cli_main
+from pipelines.pubmed_xml import iter_records
+from pipelines.settings import CLAIMS_FILE, load_claims
+from warehouse.db import RunLoad, Warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def labelled() -> list[Article]:
+    with (REPO / "data" / "ketamine" / "ketamine-records.xml").open("rb") as stream:
+        return classify_articles([r for r in iter_records(stream) if isinstance(r, Article)])
+
+
+@pytest.fixture
+def db(tmp_path: Path, labelled: list[Article]) -> Path:
+    path = tmp_path / "evidence.duckdb"
+    with Warehouse.open(path) as wh:
+        run_id = wh.start_run(
+            window_start=date(1990, 1, 1), window_end=date(2025, 12, 31), flow_run_id=None
+        )
+        wh.load_run(run_id, RunLoad(articles=labelled, window_end=date(2025, 12, 31)))
+    return path
+
+
+def _support(db: Path) -> dict[str, dict]:
+    with Warehouse.open(db, read_only=True) as wh:
+        return {r["claim_id"]: r for r in wh.claim_overview()}
+
+
+def test_every_registry_claim_gets_its_support(db: Path, labelled: list[Article]) -> None:
+    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    overview = _support(db)
+    assert set(overview) == {c.claim_id for c in load_claims(CLAIMS_FILE)}
+    by_pmid = {a.pmid: a for a in labelled}
+    for claim in results.claims:
+        row = overview[claim.claim_id]
+        assert row["support"] in ("supported", "mixed", "insufficient", "contradicted")
+        evidence = results.evidence.get(claim.claim_id, [])
+        assert sum(row["counts_by_design"].values()) == len(evidence)
+        for e in evidence:  # every matched study really answers the claim's query
+            a = by_pmid[e.pmid]
+            assert a.drug != "not_studied" and a.design in claim_designs(claim)
+            q = claim.evidence
+            assert not q.conditions or set(a.conditions) & set(q.conditions)
+            assert not q.outcomes or set(a.outcomes) & set(q.outcomes)
+    chronic = overview["chronic-pain"]
+    assert chronic["counts_by_design"].get("rct", 0) >= 3
+
+
+def claim_designs(claim) -> set[str]:  # type: ignore[no-untyped-def]
+    from pipelines.claims import designs_at_or_above
+
+    return set(designs_at_or_above(claim.evidence.min_design))
+
+
+def test_reviewer_corrections_change_a_claims_support(db: Path) -> None:
+    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    backing = [e for e in results.evidence["chronic-pain"] if e.finding == "positive"]
+    assert _support(db)["chronic-pain"]["support"] == "supported" and len(backing) >= 3
+    rows = [
+        new_correction(
+            pmid=e.pmid,
+            field="finding",
+            value="negative",
+            current="positive",
+            reviewer="Dr. Reviewer",
+            reason="the primary endpoint was missed",
+        ).row()
+        for e in backing
+    ]
+    with Warehouse.open(db) as wh:
+        wh.merge_corrections(rows)
+    refresh_claim_support(db, CLAIMS_FILE, None)
+    assert _support(db)["chronic-pain"]["support"] == "contradicted"
+
+
+def test_decisions_from_the_dashboard_file_are_merged_once_and_publish_only_approved(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refresh_claim_support(db, CLAIMS_FILE, None)
+    claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == "chronic-pain")
+    recommended = _support(db)["chronic-pain"]["recommended"]
+    event = new_claim_event(
+        claim,
+        action="approve",
+        reviewer="Dr. Medical Director",
+        reason="Reviewed the RCTs; internal note: check dosing",
+        cited_pmids=recommended[:2],
+    )
+    save_claim_event(db, event)
+    assert merge_pending_decisions(db) == 1
+    assert merge_pending_decisions(db) == 0, "merging is idempotent"
+    refresh_claim_support(db, CLAIMS_FILE, None)
+    supports = {s.claim_id: s for s in load_claim_supports(db)}
+    assert supports["chronic-pain"].status == "approved"
+    assert [a.pmid for a in supports["chronic-pain"].references][:1] == recommended[:1]
+
+    out = tmp_path / "site"
+    assert cli_main(["publish", str(out), "--db", str(db)]) == 0
+    assert "Published 1 approved claims" in capsys.readouterr().out
+    index = json.loads((out / "claims.json").read_text())
+    assert [c["claim_id"] for c in index["claims"]] == ["chronic-pain"]
+    page = (out / "claims" / "chronic-pain.html").read_text(encoding="utf-8")
+    assert claim.wording in page and "<svg" in page
+    everything = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.*"))
+    assert "Dr. Medical Director" not in everything and "internal note" not in everything
+    assert not (out / "claims" / "anxiety.json").exists()

@@ -1,0 +1,106 @@
+"""Retraining as the weekly deployment and `ketamine-evidence train` run it.
+
+The warehouse adds its records and the reviewers' corrections to the repository's data; the
+new version and its report are stored in `model_versions`, and the models saved with skops.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dashboards.corrections import new_correction, save_correction
+from pipelines.article import Article
+from pipelines.classify import combine_training_inputs
+from pipelines.cli import main as cli_main
+from pipelines.model import DEFAULT_MODEL_PATH, load_models
+from pipelines.model_report import format_training_report
+from pipelines.pubmed_xml import iter_records
+from warehouse.db import RunLoad, Warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+KETAMINE_XML = REPO / "data" / "ketamine" / "ketamine-records.xml"
+MODELS = REPO / "models"
+
+
+def _ketamine_articles() -> list[Article]:
+    with KETAMINE_XML.open("rb") as stream:
+        return [r for r in iter_records(stream) if isinstance(r, Article)]
+
+
+def test_warehouse_records_replace_older_copies_and_retired_ones_are_left_out() -> None:
+    records = _ketamine_articles()
+    old, other, gone = records[0], records[1], records[2]
+    newer = Article(pmid=old.pmid, title="Revised title", abstract="Revised abstract.")
+    retired = Article(pmid=gone.pmid, title=gone.title, abstract=gone.abstract, deleted=True)
+    inputs = combine_training_inputs(
+        seed=[],
+        labels=[],
+        repository_distant=[old, other],
+        warehouse_articles=[newer, retired],
+        corrections=[(old.pmid, "design", "rct")],
+    )
+    by_pmid = {a.pmid: a for a in inputs.distant}
+    assert by_pmid[old.pmid].title == "Revised title"
+    assert other.pmid in by_pmid and gone.pmid not in by_pmid
+    assert [(c.pmid, c.field, c.value) for c in inputs.corrections] == [(old.pmid, "design", "rct")]
+
+
+def test_report_text_shows_held_out_metrics_confusion_matrices_and_calibration() -> None:
+    train = json.loads((MODELS / "training-report.json").read_text())
+    cv = json.loads((MODELS / "cv-report.json").read_text())
+    text = format_training_report(train, cv)
+    goals = cv["fields"]["goals"]
+    for name, goal in goals.items():
+        row = next(line for line in text.splitlines() if line.split()[:1] == [name])
+        assert f"{goal['value']:.3f}" in row and ("yes" if goal["met"] else "no") in row
+    assert "design: confusion matrix (rows gold, columns predicted)" in text
+    design = cv["fields"]["design"]["confusion_matrix"]
+    rct_row = next(line for line in text.splitlines() if line.split()[:1] == ["rct"])
+    counts = design["rows_gold_cols_predicted"][design["labels"].index("rct")]
+    assert rct_row.split()[1:] == [str(c) for c in counts]
+    assert "Brier" in text and f"{len(cv['folds'])}-fold" in text
+
+
+@pytest.mark.slow
+def test_train_command_learns_from_the_warehouse_and_records_the_version(
+    tmp_path: Path, prefect_harness: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "evidence.duckdb"
+    records = _ketamine_articles()
+    with Warehouse.open(db) as wh:
+        run_id = wh.start_run(
+            window_start=date(2020, 1, 1), window_end=date(2021, 12, 31), flow_run_id=None
+        )
+        wh.load_run(run_id, RunLoad(articles=records, window_end=date(2021, 12, 31)))
+    target = next(a for a in records if a.abstract)
+    correction = new_correction(
+        pmid=target.pmid,
+        field="design",
+        value="case_report",
+        current=target.design,
+        reviewer="Dr. Reviewer",
+        reason="one patient described",
+    )
+    save_correction(db, correction)  # pending in the dashboard's own file, as the app leaves it
+
+    out = tmp_path / "models"
+    assert cli_main(["train", "--db", str(db), "--out", str(out), "--no-cv"]) == 0
+    printed = capsys.readouterr().out
+
+    trained = load_models(out / "classifier.skops")
+    shipped = load_models(DEFAULT_MODEL_PATH)
+    assert trained.version != shipped.version  # the warehouse's records and correction count
+    assert f"Model version {trained.version}" in printed
+    assert "stored in the warehouse" in printed
+    assert (out / "training-report.json").exists() and not (out / "cv-report.json").exists()
+    with Warehouse.open(db, read_only=True) as wh:
+        stored = wh.model_version_report(trained.version)
+        # the pending correction was merged, and training read it
+        assert wh.training_corrections() == [(target.pmid, "design", "case_report")]
+    assert stored is not None
+    assert stored["report"]["n_seed"] == 287
+    assert stored["report"]["model_version"] == trained.version

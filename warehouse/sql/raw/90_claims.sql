@@ -1,0 +1,32 @@
+-- The claims registry as of the last nightly run, with each claim's evidence query in columns
+-- the matching view can join on. `designs` lists the designs at or above the claim's minimum.
+CREATE TABLE IF NOT EXISTS claims (
+    claim_id VARCHAR PRIMARY KEY,
+    wording VARCHAR NOT NULL,
+    page VARCHAR,
+    registry_status VARCHAR NOT NULL,
+    conditions VARCHAR[] NOT NULL,
+    outcomes VARCHAR[] NOT NULL,
+    finding VARCHAR NOT NULL,
+    drugs VARCHAR[] NOT NULL,
+    routes VARCHAR[] NOT NULL,
+    min_design VARCHAR NOT NULL,
+    designs VARCHAR[] NOT NULL,
+    terms_pattern VARCHAR,
+    cited_pmids VARCHAR[] NOT NULL,
+    synced_at TIMESTAMP NOT NULL
+);
+
+-- Every decision the medical director made on a claim, appended and never changed.
+-- event_id comes from the dashboard (time-ordered, unique across files), as for corrections.
+CREATE TABLE IF NOT EXISTS claim_events (
+    event_id BIGINT PRIMARY KEY,
+    claim_id VARCHAR NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('approve', 'edit', 'withdraw', 'grade')),
+    wording VARCHAR,
+    cited_pmids VARCHAR[],
+    grade VARCHAR,
+    reviewer VARCHAR NOT NULL CHECK (reviewer <> ''),
+    reason VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL
+);

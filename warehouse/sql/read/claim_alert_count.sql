@@ -1,0 +1,2 @@
+-- How many alerts are stored.
+SELECT count(*) FROM claim_alerts;

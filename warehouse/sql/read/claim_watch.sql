@@ -1,0 +1,2 @@
+-- What the last watch saw of each claim.
+SELECT claim_id, seen, support FROM claim_watch;

@@ -1,0 +1,4 @@
+-- One trained classifier version's stored report.
+SELECT version, trained_at, report::VARCHAR AS report
+FROM model_versions
+WHERE version = $version;

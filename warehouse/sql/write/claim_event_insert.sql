@@ -1,0 +1,8 @@
+-- A director's decision on a claim; one already held (same event_id) is left as it is.
+INSERT INTO claim_events (
+    event_id, claim_id, action, wording, cited_pmids, grade, reviewer, reason, decided_at
+)
+VALUES (
+    $event_id, $claim_id, $action, $wording, $cited_pmids, $grade, $reviewer, $reason, $decided_at
+)
+ON CONFLICT DO NOTHING;
