@@ -136,6 +136,31 @@ def store_model_version(db_path: Path, version: str, report: Mapping[str, Any]) 
         wh.publish_snapshot()
 
 
+RELABEL_BATCH = 2000
+
+
+def relabel_warehouse(db_path: Path, models: Models, n_jobs: int = 1) -> int:
+    """Label every live record that another model version labelled, in batches.
+
+    Reviewer corrections are stored apart and still win; only the model's own labels change.
+    """
+    with Warehouse.open(db_path) as wh:
+        stale = wh.stale_label_pmids(models.version or "")
+        done = 0
+        for start in range(0, len(stale), RELABEL_BATCH):
+            batch = wh.articles(stale[start : start + RELABEL_BATCH])
+            done += wh.relabel(models.predict(batch, n_jobs=n_jobs))
+        if done:
+            wh.publish_snapshot()
+    return done
+
+
+@task(retries=3, retry_delay_seconds=60, cache_policy=NONE)
+def relabel_stale(db_path: Path, model_path: Path) -> int:
+    """Bring the warehouse's labels to the model the nightly job now uses."""
+    return relabel_warehouse(db_path, load_models(model_path))
+
+
 @flow(name="train")
 def train_flow(
     db_path: str | None = None, models_dir: str | None = None, cv: bool = True
@@ -163,6 +188,9 @@ def train_flow(
     if stored:
         summary = {**train_json, "cross_validation": _without_predictions(cv_report)}
         store_model_version(settings.db_path, models.version, summary)
+        if path.resolve() == DEFAULT_MODEL_PATH.resolve():  # the models the nightly job uses
+            relabelled = relabel_stale(settings.db_path, path)
+            logger.info("relabelled %d stored records with %s", relabelled, models.version)
     logger.info("model %s saved to %s", models.version, path)
     return TrainingOutcome(models.version, path, train_json, cv_report, stored)
 

@@ -14,7 +14,7 @@ import pytest
 
 from dashboards.corrections import new_correction, save_correction
 from pipelines.article import Article
-from pipelines.classify import combine_training_inputs
+from pipelines.classify import combine_training_inputs, relabel_warehouse
 from pipelines.cli import main as cli_main
 from pipelines.model import DEFAULT_MODEL_PATH, load_models
 from pipelines.model_report import format_training_report
@@ -104,3 +104,46 @@ def test_train_command_learns_from_the_warehouse_and_records_the_version(
     assert stored is not None
     assert stored["report"]["n_seed"] == 287
     assert stored["report"]["model_version"] == trained.version
+
+
+def test_relabelling_brings_stored_records_to_the_new_model_and_keeps_corrections(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "evidence.duckdb"
+    records = _ketamine_articles()  # as parsed: no labels, no model version
+    with Warehouse.open(db) as wh:
+        run_id = wh.start_run(
+            window_start=date(2020, 1, 1), window_end=date(2021, 12, 31), flow_run_id=None
+        )
+        wh.load_run(run_id, RunLoad(articles=records, window_end=date(2021, 12, 31)))
+        target = records[0]
+        wh.merge_corrections(
+            [
+                new_correction(
+                    pmid=target.pmid,
+                    field="design",
+                    value="case_report",
+                    current=None,
+                    reviewer="Dr. Reviewer",
+                    reason="one patient",
+                ).row()
+            ]
+        )
+    models = load_models(DEFAULT_MODEL_PATH)
+    assert relabel_warehouse(db, models) == len(records)
+    assert relabel_warehouse(db, models) == 0, "nothing is stale any more"
+    expected = {a.pmid: a for a in models.predict(records)}
+    with Warehouse.open(db, read_only=True) as wh:
+        stored = {a.pmid: a for a in wh.articles()}
+        (design,) = wh.query(
+            "SELECT design FROM marts.articles_current WHERE pmid = ?", [target.pmid]
+        )[0]
+    for pmid, article in stored.items():
+        assert article.model_version == models.version
+        assert (article.design, article.conditions, article.finding) == (
+            expected[pmid].design,
+            expected[pmid].conditions,
+            expected[pmid].finding,
+        )
+        assert article.title == next(r.title for r in records if r.pmid == pmid)
+    assert design == "case_report", "the reviewer's label still wins"

@@ -52,6 +52,19 @@ QUARANTINE_SOURCE = "efetch"
 GZIP_LEVEL = 3  # as the spool: ~90 MB/s at ratio 4.9 on PubMed XML (level 6: ~40 MB/s, 5.6)
 
 ARTICLE_COLUMNS = tuple(f.name for f in fields(Article))
+RELABEL_COLUMNS = (
+    "pmid",
+    "conditions",
+    "outcomes",
+    "finding",
+    "design",
+    "drug",
+    "routes",
+    "sample_size",
+    "key_finding",
+    "confidence",
+    "model_version",
+)
 # The columns of `articles` after the Article fields: the load's own record of each row.
 BOOKKEEPING_COLUMNS = (
     "first_seen_run",
@@ -422,6 +435,23 @@ class Warehouse:
             return None
         _, trained_at, report = rows[0]
         return {"version": version, "trained_at": trained_at, "report": json.loads(report)}
+
+    def stale_label_pmids(self, version: str) -> list[str]:
+        """Live records labelled by another model version than ``version``."""
+        return [pmid for (pmid,) in self._run("read", "stale_label_pmids", {"version": version})]
+
+    def relabel(self, articles: Sequence[Article]) -> int:
+        """Store new model labels for existing records, in one transaction; return how many."""
+        if not articles:
+            return 0
+        positions = [ARTICLE_COLUMNS.index(c) for c in RELABEL_COLUMNS]
+        rows = [[row[i] for i in positions] for row in map(_article_row, articles)]
+        with self._transaction():
+            self._run("write", "stage_labels")
+            self._append("stage_labels", RELABEL_COLUMNS, rows)
+            self._run("write", "relabel_articles")
+            self._run("write", "drop_stage_labels")
+        return len(rows)
 
     # --- claims -------------------------------------------------------------------------------
 
