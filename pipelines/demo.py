@@ -49,6 +49,9 @@ Where to look
   warehouse   {db_path}  (DuckDB; table `articles`, views in schema `marts`)
   dashboards  .venv/bin/ketamine-evidence dashboard --db {db_path}   (http://127.0.0.1:8501)
   summary     .venv/bin/ketamine-evidence status --db {db_path}
+  claims      claims/registry.yaml; support in marts.claim_overview; the Claims page
+  citations   .venv/bin/ketamine-evidence cite 40601310 31166571 --format ris --db {db_path}
+  site        .venv/bin/ketamine-evidence publish site/ --db {db_path}   (approved claims only)
   SQL         .venv/bin/python -c "import duckdb; print(duckdb.connect('{db_path}', \\
 read_only=True).sql('select pmid, year, title from articles limit 5'))"
   real job    NCBI_EMAIL=you@clinic.example .venv/bin/ketamine-evidence ingest

@@ -16,6 +16,7 @@ def warehouse_report(db_path: Path) -> str:
         topics = wh.query("report_topics")
         years = wh.query("report_years")
         quarantine = wh.query("report_quarantine")
+        claims = wh.claim_overview()
         total = wh.count("articles")
     lines = [f"Warehouse {db_path}: {total} articles, {len(runs)} runs"]
     if runs:
@@ -37,4 +38,14 @@ def warehouse_report(db_path: Path) -> str:
     ]
     lines.append(f"\nQuarantined records: {len(quarantine)} shown")
     lines += [f"  {pmid or '?'}: {reason}" for _run, pmid, reason in quarantine]
+    if claims:
+        lines.append("\nClaims on the site (support from the evidence held):")
+        lines.append(f"  {'claim':<31} {'status':<10} {'support':<13} CEBM studies participants")
+        for c in claims:
+            studies = sum(c["counts_by_design"].values())
+            level = c["cebm_level"] or "-"
+            lines.append(
+                f"  {c['claim_id']:<31} {c['status']:<10} {c['support']:<13} {level:>4} "
+                f"{studies:>7} {c['participants']:>12,}"
+            )
     return "\n".join(lines)

@@ -626,7 +626,12 @@ class Warehouse:
         return self._dicts(read_sql("read", "alert_acks"))
 
     def claim_overview(self) -> list[dict[str, Any]]:
-        """Every claim's status, support and citations as the last refresh left them."""
+        """Every claim's status, support and citations as the last refresh left them.
+
+        Empty for a file written before claims existed (read-only opens add no views).
+        """
+        if not self.columns("marts.claim_overview"):
+            return []
         rows = self._dicts(read_sql("read", "claim_overview"))
         for row in rows:
             row["counts_by_design"] = json.loads(row["counts_by_design"])
