@@ -99,3 +99,34 @@ def trend_chart(bars: pd.DataFrame, cumulative: pd.DataFrame) -> alt.LayerChart:
 
 def _design_name(design: str) -> str:
     return "Unlabelled" if design == "unlabelled" else display(design)
+
+
+# Okabe-Ito, as the public evidence pages colour findings.
+FINDING_DOMAIN = ["Positive", "Mixed", "Negative", "None"]
+FINDING_COLOURS = ["#009E73", "#E69F00", "#D55E00", "#999999"]
+
+
+def claim_evidence_chart(frame: pd.DataFrame) -> alt.Chart:
+    """A claim's studies by design (strongest at the top), coloured by finding."""
+    order = design_order()
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("design_name:N", title=None, sort=order),
+            x=alt.X("sum(studies):Q", title="Studies", axis=WHOLE_NUMBERS),
+            color=alt.Color(
+                "finding_name:N",
+                title="Finding",
+                scale=alt.Scale(domain=FINDING_DOMAIN, range=FINDING_COLOURS),
+            ),
+            order=alt.Order("finding_rank:Q"),
+            tooltip=[
+                alt.Tooltip("design_name:N", title="Design"),
+                alt.Tooltip("finding_name:N", title="Finding"),
+                alt.Tooltip("studies:Q", title="Studies"),
+            ],
+        )
+        .transform_calculate(finding_rank=f"indexof({FINDING_DOMAIN!r}, datum.finding_name)")
+        .properties(height=alt.Step(28))
+    )

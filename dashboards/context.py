@@ -3,7 +3,8 @@
 ``streamlit run dashboards/app.py -- --db PATH``; without --db, ``EVIDENCE_DB`` or the
 pipeline's default. Reviewers who may correct labels, when no OIDC sign-in is configured:
 ``EVIDENCE_REVIEWERS`` (comma-separated) or a file of names, one a line
-(``EVIDENCE_REVIEWERS_FILE``, default ``reviewers.txt`` next to the warehouse).
+(``EVIDENCE_REVIEWERS_FILE``, default ``reviewers.txt`` next to the warehouse). The claims
+registry, as the nightly job reads it: ``EVIDENCE_CLAIMS`` or the bundled one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboards.corrections import corrections_path
-from pipelines.settings import DEFAULT_DB
+from pipelines.settings import CLAIMS_FILE, DEFAULT_DB
 from warehouse.db import snapshot_path
 
 REVIEWERS_FILE = "reviewers.txt"
@@ -31,6 +32,7 @@ class Context:
     # A header set by the clinic's sign-in proxy naming the user (e.g. X-Forwarded-Email);
     # trusted only when configured, since the app then listens on 127.0.0.1 behind it.
     reviewer_header: str | None = None
+    claims_file: Path = CLAIMS_FILE
 
     @property
     def snapshot(self) -> Path:
@@ -57,6 +59,7 @@ def context_from(argv: Sequence[str], environ: Mapping[str, str]) -> Context:
         db_path=db,
         reviewers=reviewer_names(environ.get("EVIDENCE_REVIEWERS", ""), reviewers_file),
         reviewer_header=environ.get("EVIDENCE_REVIEWER_HEADER") or None,
+        claims_file=Path(environ.get("EVIDENCE_CLAIMS") or CLAIMS_FILE),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards.taxonomy import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS
+from pipelines.claims import ClaimEvent
 from warehouse.db import Warehouse
 
 MAX_REASON = 2000
@@ -195,13 +196,15 @@ def merge_pending_corrections(
 def try_merge_pending(db_path: Path | str, *, republish: bool = False) -> int | None:
     """The app's merge: only if the warehouse is free right now; None if it is busy or absent.
 
+    Merges the corrections and the director's claim decisions and alert acknowledgements
+    (``dashboards.claims_inbox`` keeps them in the same file); returns the corrections merged.
     Republishes the snapshot when something was merged, or when asked (a snapshot published
     before the dashboard's views existed).
     """
     if not Path(db_path).exists():
         return None
     try:
-        rows = read_corrections(db_path, wait_seconds=1.0)
+        rows, events, acks = _read_app_file(db_path, wait_seconds=1.0)
     except BlockingIOError:
         return None
     wh = Warehouse.open_when_free(db_path)
@@ -209,6 +212,30 @@ def try_merge_pending(db_path: Path | str, *, republish: bool = False) -> int | 
         return None
     with wh:
         merged = wh.merge_corrections(rows)
-        if merged or republish:
+        decided = _merge_decisions(wh, events, acks)
+        if merged or decided or republish:
             wh.publish_snapshot()
     return merged
+
+
+def _read_app_file(
+    db_path: Path | str, *, wait_seconds: float
+) -> tuple[list[dict[str, Any]], list[ClaimEvent], list[dict[str, Any]]]:
+    """Corrections, claim decisions and acknowledgements, in one short hold of the file."""
+    path = corrections_path(db_path)
+    if not path.exists():
+        return [], [], []
+    wh = Warehouse.open_corrections(path, wait_seconds=wait_seconds)
+    if wh is None:
+        raise BlockingIOError(f"{path} stayed locked")
+    with wh:
+        return wh.correction_rows(), wh.claim_events(), wh.alert_acks()
+
+
+def _merge_decisions(wh: Warehouse, events: list[ClaimEvent], acks: list[dict[str, Any]]) -> int:
+    """Add the decisions and acknowledgements the warehouse lacks; return how many."""
+    still_open = {alert_id for (alert_id,) in wh.query("claim_alerts_open")}
+    new_acks = [ack for ack in acks if ack["alert_id"] in still_open]
+    added = wh.add_claim_events(events)
+    wh.acknowledge_alerts(new_acks)
+    return added + len(new_acks)

@@ -20,9 +20,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboards.claims_inbox import pending_decisions
 from dashboards.context import Context
 from dashboards.corrections import read_corrections, try_merge_pending
 from dashboards.reads import COPIED, DASH_VIEWS, FILE_READS
+from pipelines.claims import Claim, ClaimEvent
+from pipelines.settings import load_claims
 from warehouse.db import Warehouse
 
 MERGE_RETRY_SECONDS = 30.0
@@ -128,10 +131,49 @@ def pending_count(ctx: Context) -> int:
 
 
 def sync_pending(ctx: Context) -> int:
-    """Try to merge pending corrections now and then (the nightly may have held the file)."""
+    """Try to merge pending corrections and claim decisions now and then (the nightly may
+    have held the file); return the corrections still pending."""
     pending = pending_count(ctx)
     last = _last_merge_attempt.get(str(ctx.db_path), 0.0)
-    if pending and time.monotonic() - last >= MERGE_RETRY_SECONDS:
+    waiting = pending or unmerged_decision_count(ctx)
+    if waiting and time.monotonic() - last >= MERGE_RETRY_SECONDS:
         merge_now(ctx)
         pending = pending_count(ctx)
     return pending
+
+
+# --- claims: the registry and the director's decisions the app holds -------------------------
+
+
+def claims_registry(ctx: Context) -> list[Claim]:
+    """The claims registry the nightly job reads, re-read when the file changes."""
+    stat = ctx.claims_file.stat()
+    return _registry(str(ctx.claims_file), (stat.st_mtime_ns, stat.st_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=CACHE_TTL_SECONDS)
+def _registry(path: str, stamp: tuple[int, int]) -> list[Claim]:
+    return load_claims(Path(path))
+
+
+def claim_decisions(ctx: Context) -> tuple[list[ClaimEvent], list[dict[str, Any]]]:
+    """Every decision and acknowledgement in the app's file, merged or not (cached per stamp)."""
+    return _decisions(str(ctx.db_path), file_stamp(ctx.corrections))
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
+def _decisions(db: str, stamp: Stamp) -> tuple[list[ClaimEvent], list[dict[str, Any]]]:
+    return pending_decisions(db) if stamp is not None else ([], [])
+
+
+def unmerged_decision_count(ctx: Context) -> int:
+    """Decisions and acknowledgements the app holds that the snapshot does not yet."""
+    events, acks = claim_decisions(ctx)
+    if not events and not acks:
+        return 0
+    held = set(read_frame(ctx, "dash_claim_history")["event_id"])
+    alerts = read_frame(ctx, "dash_claim_alerts")
+    still_open = set(alerts.loc[alerts["acknowledged_at"].isna(), "alert_id"])
+    return sum(e.event_id not in held for e in events) + sum(
+        a["alert_id"] in still_open for a in acks
+    )

@@ -16,6 +16,7 @@ PAGES = (
     ("trends", "Trends", ":material/bar_chart:"),
     ("studies", "Studies", ":material/list:"),
     ("study", "Study", ":material/article:"),
+    ("claims", "Claims", ":material/fact_check:"),
     ("pipeline", "Pipeline", ":material/monitor_heart:"),
 )
 MODULES = {
@@ -23,6 +24,7 @@ MODULES = {
     "trends": "trends",
     "studies": "studies",
     "study": "study",
+    "claims": "claims",
     "pipeline": "pipeline",
 }
 

@@ -5,7 +5,8 @@ Kept apart from data.py so the benchmark can import them without Streamlit.
 
 from __future__ import annotations
 
-# Marts the app holds in memory per stamp: what the map, trends, list and pipeline filter.
+# Marts the app holds in memory per stamp: what the map, trends, list and pipeline filter,
+# and the claims' status, alerts and decisions (one row per claim, alert or decision).
 COPIED = (
     "dash_study_list",
     "dash_condition_studies",
@@ -16,8 +17,20 @@ COPIED = (
     "dash_data_status",
     "runs_recent",
     "quarantine_recent",
+    "claim_overview",
+    "claim_alerts_recent",
+    "claim_history",
 )
-# Reads that go to the snapshot file itself: one study's full record, the text search.
-FILE_READS = frozenset({"dash_study", "dash_search", "dash_views"})
+# Reads that go to the snapshot file itself: one study's full record, the text search, one
+# claim's matching studies (a regex join over every article) and its citations' records.
+FILE_READS = frozenset(
+    {"dash_study", "dash_search", "dash_views", "dash_claim_studies", "dash_claim_articles"}
+)
 # The marts the pages read: a snapshot published before they existed is republished.
-DASH_VIEWS = (*COPIED, "dash_articles", "dash_studies", "dash_search_text")
+DASH_VIEWS = (
+    *COPIED,
+    "dash_articles",
+    "dash_studies",
+    "dash_search_text",
+    "claim_evidence",
+)

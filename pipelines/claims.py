@@ -294,6 +294,10 @@ def check_event(event: ClaimEvent, claim: Claim) -> ClaimEvent:
     )
     if event.action == "approve" and claim.status == "approved" and unchanged:
         raise ValueError("the claim is already approved with this wording and citations")
+    if event.action == "edit" and unchanged:
+        raise ValueError("an edit must change the wording or the cited studies")
+    if event.action == "withdraw" and claim.status == "withdrawn":
+        raise ValueError("the claim is already withdrawn")
     if event.cited_pmids is not None and any(not p.isdigit() for p in event.cited_pmids):
         raise ValueError("cited studies are PubMed ids (digits only)")
     return event

@@ -28,8 +28,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.article import LABEL_FIELDS, Article, Quarantined, article_from_json
+from pipelines.claims_flow import refresh_claim_support
 from pipelines.extract import extract_key_finding
 from pipelines.pubmed_xml import iter_records, parse_record, split_records
+from pipelines.settings import CLAIMS_FILE
 from warehouse.db import RunLoad, Warehouse, snapshot_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +107,8 @@ def topic_matches(articles: tuple[Article, ...]) -> dict[str, list[str]]:
 
 
 def build_labelled_warehouse(path: Path) -> Path:
-    """Load the labelled records as one completed run plus one failed run; publish a snapshot."""
+    """Load the labelled records as one completed run plus one failed run, refresh the claims'
+    support as the nightly flow does, and publish a snapshot."""
     articles = seed_articles()
     with Warehouse.open(path) as wh:
         failed = wh.start_run(
@@ -123,6 +126,9 @@ def build_labelled_warehouse(path: Path) -> Path:
             stats={"requests": 12, "searched": len(articles), "fetched": len(articles)},
         )
         wh.load_run(run_id, load)
+    # As the nightly flow does after its load: every registry claim's support, then publish.
+    refresh_claim_support(path, CLAIMS_FILE, run_id)
+    with Warehouse.open(path) as wh:
         wh.publish_snapshot()
     return path
 

@@ -3,7 +3,8 @@ labelled warehouse built from real records, driven by Playwright through Debian'
 
 Opens every page (saving the screenshots docs/screenshots/*.png that the README shows), applies
 a filter, follows a map cell to its studies and on to one study, submits a correction and sees
-it applied, and keeps using the app while a nightly-like load holds the warehouse.
+it applied, approves a claim and sees it approved, and keeps using the app while a nightly-like
+load holds the warehouse.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dashboard_fixtures import (
     shared_warehouse,
 )
 
+from dashboards.claims_inbox import pending_decisions
 from dashboards.corrections import merge_pending_corrections, read_corrections
 from warehouse.db import Warehouse
 
@@ -56,8 +58,10 @@ PAGES = {  # sidebar title -> the caption each page ends with
     "Trends": "Trends rendered in",
     "Studies": "Studies rendered in",
     "Study": "Study rendered in",
+    "Claims": "Claims rendered in",
     "Pipeline": "Pipeline rendered in",
 }
+CLAIM = "chronic-pain"  # supported by seven RCTs in the seed labels
 
 
 @dataclass(frozen=True)
@@ -284,11 +288,37 @@ def test_submit_a_correction_and_see_it_applied(page, server: Server) -> None:  
     page.get_by_text(f"{rcts + 1} studies match").wait_for()
 
 
+def test_approve_a_claim_and_see_it_approved(page, server: Server, timings) -> None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    page.goto(f"{server.url}claims?claim={CLAIM}")
+    timings["Claims"] = {
+        "server": rendered(page, PAGES["Claims"]),
+        "first load": round(time.perf_counter() - started, 2),
+    }
+    charts_drawn(page)
+    choose(page, "Reviewer", REVIEWER)
+    reason = "Seven RCTs, most of them positive; the wording stays cautious."
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name="Approve", exact=True).click()
+    page.get_by_text(f"Claim {CLAIM} approved by {REVIEWER}").wait_for()
+    page.get_by_text("Approved: what the site may say").wait_for()
+    page.get_by_role("cell", name=reason).wait_for()  # the history: who, when, why
+    assert timings["Claims"]["server"] < RENDER_BUDGET_SECONDS, timings
+    events, _ = pending_decisions(server.db)
+    assert [(e.claim_id, e.action, e.reviewer, e.reason) for e in events] == [
+        (CLAIM, "approve", REVIEWER, reason)
+    ]
+    with Warehouse.open(server.db) as wh:  # merged at once: the warehouse was free
+        assert [e.event_id for e in wh.claim_events()] == [events[0].event_id]
+    charts_drawn(page)
+    shoot(page, "claims", 2600)
+
+
 def test_the_app_keeps_working_while_a_nightly_load_runs(page, server: Server) -> None:  # type: ignore[no-untyped-def]
     with nightly_load(server.db):
         page.goto(server.url)
         rendered(page, PAGES["Evidence map"])
-        for title in ("Trends", "Studies", "Pipeline"):
+        for title in ("Trends", "Studies", "Claims", "Pipeline"):
             page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
             rendered(page, PAGES[title])
         page.goto(f"{server.url}study?pmid={SUBLINGUAL}")

@@ -1,4 +1,4 @@
--- Every claim as the last run left it, in registry order of ids.
+-- Every claim as the last run left it, by claim id.
 SELECT
     claim_id, status, wording, page, cited_pmids, grade, support, cebm_level,
     CAST(counts_by_design AS VARCHAR) AS counts_by_design,

@@ -1,0 +1,355 @@
+"""Claims: what the clinic's site may say and the evidence behind each claim. The medical
+director acknowledges alerts and approves, edits or withdraws a claim or sets its GRADE
+certainty (who, when and why kept forever); writers see which claims are approved, with
+their wording, and take each claim's recommended citations in AMA style, RIS, BibTeX or
+CSL-JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.charts import claim_evidence_chart
+from dashboards.claim_board import (
+    GRADE_NAMES,
+    STATUS_NAMES,
+    SUPPORT_NAMES,
+    acknowledged_alerts,
+    claims_table,
+    current_claims,
+    design_finding_frame,
+    highlight_table,
+    history_events,
+    history_table,
+    open_alerts,
+    parse_pmids,
+    query_in_words,
+    unmerged,
+)
+from dashboards.claims_inbox import new_claim_event, save_alert_ack, save_claim_event
+from dashboards.context import Context, current_context
+from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
+from dashboards.records import article_from_row, plain
+from dashboards.taxonomy import display
+from dashboards.widgets import Identity, reviewer_identity, timed_page
+from pipelines.article import Article
+from pipelines.citations import doi_url, format_ama, pubmed_url, to_bibtex, to_csl_json, to_ris
+from pipelines.claims import GRADE_LEVELS, Claim, ClaimEvent
+
+FLASH_KEY = "claims.flash"
+GENERATION_KEY = "claims.saved"  # decisions saved in this session: renews the forms
+ACTIONS = {
+    "approve": "Approve",
+    "edit": "Edit wording",
+    "withdraw": "Withdraw",
+    "grade": "Set GRADE certainty",
+}
+DONE = {"approve": "approved", "edit": "edited (draft until approved)", "withdraw": "withdrawn"}
+LINKS = {
+    "Wording": st.column_config.TextColumn("Wording", width="large"),
+    "Title": st.column_config.TextColumn("Title", width="large"),
+    "Citation (AMA)": st.column_config.TextColumn("Citation (AMA)", width="large"),
+    "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
+    "DOI": st.column_config.LinkColumn("DOI", display_text="DOI"),
+    "Study": st.column_config.LinkColumn("Study", display_text="Open"),
+    "Year": st.column_config.NumberColumn("Year", format="%d"),
+    "N": st.column_config.NumberColumn("N", help="Participants", format="%d"),
+}
+
+
+def render() -> None:
+    with timed_page("Claims"):
+        ctx = current_context()
+        st.title("Claims")
+        overview = read_frame(ctx, "dash_claims")
+        if overview.empty:
+            st.info("No claim's support is computed yet: the nightly job does it after a load.")
+            return
+        merged = history_events(read_frame(ctx, "dash_claim_history"))
+        saved, acks = claim_decisions(ctx)
+        pending = unmerged(saved, merged)
+        claims = current_claims(claims_registry(ctx), [*merged, *pending])
+        alerts = read_frame(ctx, "dash_claim_alerts")
+        still_open = open_alerts(alerts, acks)
+        identity = reviewer_identity(ctx)
+        if flash := st.session_state.pop(FLASH_KEY, None):
+            st.success(flash)
+        _approved(claims)
+        st.subheader("All claims")
+        table = claims_table(claims, overview, still_open)
+        # Tall enough for every claim: writers scan the whole list for what is approved.
+        st.dataframe(table, hide_index=True, column_config=LINKS, height=35 * len(table) + 38)
+        _alerts(ctx, still_open, acknowledged_alerts(alerts, acks), identity)
+        claim = _chosen(claims)
+        rows = overview[overview["claim_id"] == claim.claim_id].to_dict("records")
+        _detail(ctx, claim, rows[0] if rows else None)
+        _decision_form(ctx, claim, rows[0] if rows else None, identity)
+        _history(claim, merged, pending)
+
+
+def _approved(claims: list[Claim]) -> None:
+    """What the site may say: the approved claims and their wording, first, for writers."""
+    st.subheader("Approved: what the site may say")
+    approved = [c for c in claims if c.status == "approved"]
+    if not approved:
+        st.caption("No claim is approved yet, so the site may make none of them.")
+    for claim in approved:
+        cites = ", ".join(claim.cited_pmids) or "none"
+        st.success(f"**{claim.claim_id}**: {claim.wording}\n\nCited PMIDs: {cites}")
+
+
+def _alerts(ctx: Context, still_open: pd.DataFrame, acked: pd.DataFrame, who: Identity) -> None:
+    st.subheader("Open alerts")
+    if still_open.empty:
+        st.caption("No open alerts: nothing new bears on an approved claim.")
+    for alert in still_open.to_dict("records"):
+        with st.container(border=True):
+            raised = pd.Timestamp(alert["created_at"]).strftime("%Y-%m-%d")
+            st.markdown(f"**{alert['claim_id']}** · {display(alert['kind'])} · raised {raised}")
+            st.text(alert["detail"])
+            if plain(alert["pmid"]):
+                st.markdown(f"[Open the study](study?pmid={alert['pmid']})")
+            _ack_form(ctx, alert["alert_id"], who)
+    if not acked.empty:
+        with st.expander(f"Acknowledged alerts ({len(acked)})"):
+            st.dataframe(acked, hide_index=True)
+
+
+def _ack_form(ctx: Context, alert_id: str, who: Identity) -> None:
+    if who.problem:
+        st.caption(who.problem)
+        return
+    if who.needs_login:
+        st.button("Sign in to acknowledge", on_click=st.login, key=f"claims.login.{alert_id}")
+        return
+    with st.form(f"claims.ack.{alert_id}"):
+        reviewer = _reviewer(who, f"claims.ack.reviewer.{alert_id}")
+        note = st.text_input("Note (optional)", key=f"claims.ack.note.{alert_id}")
+        submitted = st.form_submit_button("Acknowledge")
+    if submitted:
+        try:
+            save_alert_ack(ctx.db_path, alert_id, reviewer or "", note)
+        except ValueError as exc:
+            st.error(f"Not saved: {exc}.")
+            return
+        except BlockingIOError:
+            st.warning("Not saved: the app's file is busy; acknowledge again in a moment.")
+            return
+        _saved(ctx, f"Alert acknowledged by {reviewer}")
+
+
+def _reviewer(who: Identity, key: str) -> str | None:
+    if who.name:
+        st.caption(f"Reviewer: {who.name}")
+        return who.name
+    return st.selectbox(
+        "Reviewer", who.choices, index=None, placeholder="Choose your name", key=key
+    )
+
+
+def _chosen(claims: list[Claim]) -> Claim:
+    """The claim picked (kept in the URL as ?claim=…, so a claim can be linked to).
+
+    Labelled by id and wording, not status: the box keeps the labels it first drew.
+    """
+    st.divider()
+    ids = [c.claim_id for c in claims]
+    wanted = st.query_params.get("claim")
+    by_id = {c.claim_id: c for c in claims}
+    claim_id = st.selectbox(
+        "Claim",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=lambda c: f"{c}: {by_id[c].wording[:70]}",
+        key="claims.claim",
+    )
+    st.query_params["claim"] = claim_id
+    return by_id[claim_id]
+
+
+def _detail(ctx: Context, claim: Claim, row: dict[str, Any] | None) -> None:
+    """The claim's wording, evidence query, support, highlights and citations."""
+    st.header(claim.wording)
+    grade = GRADE_NAMES.get(claim.grade or "", "not set")
+    st.markdown(f"**{STATUS_NAMES[claim.status]}** · GRADE certainty: {grade} · `{claim.page}`")
+    st.markdown(f"**Evidence query.** {query_in_words(claim.evidence)}")
+    if row is None:
+        st.info("This claim's support is not computed yet: the next nightly run does it.")
+        return
+    counts = json.loads(row["counts_by_design"])
+    cols = st.columns(4)
+    cols[0].metric("Support", SUPPORT_NAMES.get(row["support"], row["support"]))
+    level = plain(row["cebm_level"]) or "—"
+    cols[1].metric("CEBM level", level, help="Oxford CEBM 2011, of the best backing study")
+    cols[2].metric("Studies", sum(counts.values()))
+    cols[3].metric("Participants", f"{int(row['participants']):,}")
+    studies = read_frame(ctx, "dash_claim_studies", {"claim_id": claim.claim_id})
+    if studies.empty:
+        st.caption("No study matches this claim's evidence query yet.")
+    else:
+        st.altair_chart(claim_evidence_chart(design_finding_frame(studies)))
+    if retracted := plain(row["retracted"]):
+        st.warning(f"Retracted, not counted: PMID {', '.join(retracted)}.")
+    left, right = st.columns(2)
+    left.markdown("**Strongest studies**")
+    left.dataframe(highlight_table(plain(row["strongest"]), studies), **_table_args())
+    right.markdown("**Newest studies**")
+    right.dataframe(highlight_table(plain(row["newest"]), studies), **_table_args())
+    _citations(ctx, claim, plain(row["recommended"]) or [])
+
+
+def _table_args() -> dict[str, Any]:
+    return {"hide_index": True, "column_config": LINKS}
+
+
+def _citations(ctx: Context, claim: Claim, recommended: list[str]) -> None:
+    st.subheader("Recommended citations")
+    st.caption("Studies that back the claim, none retracted or under concern; strongest first.")
+    if not recommended:
+        st.caption("None yet.")
+        return
+    frame = read_frame(ctx, "dash_claim_articles", {"pmids": recommended})
+    found = {a.pmid: a for a in map(article_from_row, frame.to_dict("records"))}
+    articles = [found[p] for p in recommended if p in found]
+    st.dataframe(_citation_rows(articles), **_table_args())
+    st.code(
+        "\n".join(f"{n}. {format_ama(a)}" for n, a in enumerate(articles, 1)),
+        language=None,
+        wrap_lines=True,
+    )
+    exports = (
+        ("RIS", to_ris(articles), "ris", "application/x-research-info-systems"),
+        ("BibTeX", to_bibtex(articles), "bib", "application/x-bibtex"),
+        ("CSL-JSON", json.dumps(to_csl_json(articles), indent=2, ensure_ascii=False), "json",
+         "application/vnd.citationstyles.csl+json"),
+    )  # fmt: skip
+    for col, (name, data, ext, mime) in zip(st.columns(3), exports, strict=True):
+        col.download_button(
+            f"Download {name}",
+            data,
+            file_name=f"{claim.claim_id}.{ext}",
+            mime=mime,
+            on_click="ignore",
+            key=f"claims.export.{ext}",
+        )
+
+
+def _citation_rows(articles: list[Article]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"Citation (AMA)": format_ama(a), "PubMed": pubmed_url(a), "DOI": doi_url(a)}
+            for a in articles
+        ],
+        columns=["Citation (AMA)", "PubMed", "DOI"],
+    )
+
+
+def _decision_form(ctx: Context, claim: Claim, row: dict[str, Any] | None, who: Identity) -> None:
+    """Approve (wording and citations), edit, withdraw or set GRADE; a reason is required."""
+    st.subheader("Decide")
+    st.caption("GRADE certainty is the medical director's judgement; the software never sets it.")
+    if who.problem:
+        st.caption(who.problem)
+        return
+    if who.needs_login:
+        st.button("Sign in to decide", on_click=st.login, key="claims.login")
+        return
+    action = st.radio(
+        "Decision", list(ACTIONS), format_func=ACTIONS.get, horizontal=True, key="claims.action"
+    )
+    form = f"{claim.claim_id}.{action}.{st.session_state.get(GENERATION_KEY, 0)}"
+    recommended = plain(row["recommended"]) if row else []
+    wording = grade = None
+    cited: list[str] | None = None
+    with st.form(f"claims.decision.{form}"):
+        reviewer = _reviewer(who, "claims.reviewer")
+        if action in ("approve", "edit"):
+            wording = st.text_area("Wording", value=claim.wording, key=f"claims.wording.{form}")
+            start = recommended if action == "approve" else claim.cited_pmids
+            text = st.text_input(
+                "Cited PMIDs (comma-separated; prefilled with the recommended citations)"
+                if action == "approve"
+                else "Cited PMIDs (comma-separated)",
+                value=", ".join(start or ()),
+                key=f"claims.cited.{form}",
+            )
+            cited = parse_pmids(text)
+        if action == "grade":
+            grade = st.selectbox(
+                "GRADE certainty",
+                GRADE_LEVELS,
+                index=GRADE_LEVELS.index(claim.grade) if claim.grade in GRADE_LEVELS else None,
+                format_func=GRADE_NAMES.get,
+                key=f"claims.grade.{form}",
+            )
+        reason = st.text_area(
+            "Reason", key=f"claims.reason.{form}", placeholder="Why, for the record"
+        )
+        submitted = st.form_submit_button(ACTIONS[action], type="primary")
+    if submitted:
+        _decide(ctx, claim, action, reviewer or "", reason, wording, cited, grade)
+
+
+def _decide(
+    ctx: Context,
+    claim: Claim,
+    action: str,
+    reviewer: str,
+    reason: str,
+    wording: str | None,
+    cited: list[str] | None,
+    grade: str | None,
+) -> None:
+    try:
+        event = new_claim_event(
+            claim,
+            action=action,
+            reviewer=reviewer,
+            reason=reason,
+            wording=wording,
+            cited_pmids=cited,
+            grade=grade,
+        )
+        if action == "edit" and _unchanged(event, claim):
+            raise ValueError("the wording and citations are unchanged")
+    except ValueError as exc:
+        st.error(f"Not saved: {exc}.")
+        return
+    try:
+        save_claim_event(ctx.db_path, event)
+    except BlockingIOError:
+        st.warning("Not saved: the app's file is busy. Your entry is still in the form; submit "
+                   "it again in a moment.")  # fmt: skip
+        return
+    done = DONE.get(action) or f"given GRADE certainty {GRADE_NAMES[grade or '']}"
+    _saved(ctx, f"Claim {claim.claim_id} {done} by {reviewer}")
+
+
+def _unchanged(event: ClaimEvent, claim: Claim) -> bool:
+    cited = event.cited_pmids
+    return event.wording is None and (cited is None or tuple(cited) == claim.cited_pmids)
+
+
+def _saved(ctx: Context, what: str) -> None:
+    """Merge at once if the warehouse is free, say where the decision stands, and redraw."""
+    merged = merge_now(ctx) is not None
+    where = (
+        "it is merged into the warehouse"
+        if merged
+        else "it shows now and the nightly job merges it into the warehouse"
+    )
+    st.session_state[FLASH_KEY] = f"{what}; {where}."
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    st.rerun()
+
+
+def _history(claim: Claim, merged: list[ClaimEvent], pending: list[ClaimEvent]) -> None:
+    st.subheader("History")
+    history = history_table(claim.claim_id, merged, pending)
+    if history.empty:
+        st.caption("No decision on this claim yet: it stands as the registry wrote it.")
+        return
+    st.table(history, hide_index=True)
