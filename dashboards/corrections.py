@@ -110,9 +110,7 @@ def new_correction(
     if len(reason) > MAX_REASON:
         raise ValueError(f"the reason is limited to {MAX_REASON} characters")
     new = parse_value(field, value)
-    old = _plain(current)
-    if new == old:
-        raise ValueError(f"{field} already has this value")
+    old = _plain(current)  # the same value again is a reviewer's confirmation of the label
     now = now or datetime.now(UTC).replace(tzinfo=None)
     return Correction(
         correction_id=new_correction_id(now),

@@ -89,12 +89,22 @@ def label_rows(article: Article, corrected: Mapping[str, Mapping[str, Any]]) -> 
     return pd.DataFrame(rows)
 
 
+def _same_json(correction: Mapping[str, Any]) -> bool:
+    """A correction that kept the value it found: the reviewer confirmed the label."""
+    old, new = correction.get("old_value"), correction.get("new_value")
+    try:
+        return old is not None and new is not None and json.loads(old) == json.loads(new)
+    except (TypeError, ValueError):
+        return False
+
+
 def _source(article: Article, correction: Mapping[str, Any] | None) -> str:
     if correction:
         when = correction["corrected_at"]
         day = when.date().isoformat() if isinstance(when, datetime) else str(when)[:10]
         state = " (pending merge)" if correction.get("is_pending") else ""
-        return f"corrected by {correction['reviewer']} on {day}{state}"
+        verb = "confirmed" if _same_json(correction) else "corrected"
+        return f"{verb} by {correction['reviewer']} on {day}{state}"
     return f"model {article.model_version}" if article.model_version else "not labelled yet"
 
 

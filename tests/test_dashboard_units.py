@@ -156,7 +156,7 @@ def test_a_correction_records_who_when_why_and_both_values() -> None:
     assert correction.correction_id // 1000 == int(now.replace(tzinfo=UTC).timestamp() * 1e6)
 
 
-def test_a_correction_needs_a_reviewer_a_reason_and_a_change() -> None:
+def test_a_correction_needs_a_reviewer_and_a_reason() -> None:
     good = {
         "pmid": "1",
         "field": "design",
@@ -168,7 +168,7 @@ def test_a_correction_needs_a_reviewer_a_reason_and_a_change() -> None:
     for change, message in [
         ({"reviewer": " "}, "reviewer"),
         ({"reason": ""}, "reason"),
-        ({"value": "observational"}, "already"),
+        ({"value": "anecdote"}, "design"),
     ]:
         with pytest.raises(ValueError, match=message):
             new_correction(**{**good, **change})
@@ -326,3 +326,27 @@ def test_label_rows_show_confidence_or_the_reviewer() -> None:
         "Confidence": "—",
         "Source": "corrected by Dr A on 2026-11-27 (pending merge)",
     }
+
+
+def test_a_correction_that_keeps_the_value_is_shown_as_a_confirmation() -> None:
+    record = article("34092024")
+    confirmation = new_correction(
+        pmid=record.pmid,
+        field="design",
+        value=record.design,
+        current=record.design,
+        reviewer="Dr B",
+        reason="checked the methods section",
+    )
+    change = new_correction(
+        pmid=record.pmid,
+        field="drug",
+        value="esketamine",
+        current=record.drug,
+        reviewer="Dr B",
+        reason="S-ketamine throughout",
+    )
+    corrected = {c.field: c.row() | {"is_pending": False} for c in (confirmation, change)}
+    rows = label_rows(record, corrected).set_index("Label")
+    assert rows.loc["Design", "Source"].startswith("confirmed by Dr B on ")
+    assert rows.loc["Drug", "Source"].startswith("corrected by Dr B on ")
