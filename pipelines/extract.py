@@ -339,7 +339,11 @@ _DIGIT_RUN = re.compile(
 )
 _WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
 _NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
-_LETTERS = re.compile(r"[A-Za-z]+")
+# A whole ASCII-letter word that is a number word (ASCII case-folding only, like str.lower on
+# [A-Za-z]); found by one scan instead of looking at every word of the sentence.
+_NUMBER_WORD = re.compile(
+    rf"(?<![A-Za-z])(?:{_UNITS}|{_TEENS}|{_TENS})(?![A-Za-z])", re.IGNORECASE | re.ASCII
+)
 _NOT_DIGIT = re.compile(r"\D")
 _SEPARATORS = str.maketrans({c: " " for c in "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~±≥≤–—"})
 _ANY_DIGIT = re.compile(r"\d")
@@ -367,6 +371,13 @@ _BARE_VERBS = (
     "fulfilled underwent took consented"
 )
 _COUNT_CONTEXT = _plain_words(_PEOPLE) | frozenset(_BARE_VERBS.split()) | {"n", "ntotal"}
+# A whole word in the sense of ``_words``: bounded by whitespace, a separator or the text's end.
+_SEPARATOR_CHARS = re.escape("".join(chr(c) for c in _SEPARATORS))
+_ALONE = (rf"(?<![^\s{_SEPARATOR_CHARS}])", rf"(?![^\s{_SEPARATOR_CHARS}])")
+_NUMBER_WORD_ALONE = re.compile(rf"{_ALONE[0]}(?:{'|'.join(sorted(_NUMBER_WORDS))}){_ALONE[1]}")
+_COMMON_CONTEXT = re.compile(
+    rf"{_ALONE[0]}(?:were|was|had|have|patients?|participants?|subjects?|n){_ALONE[1]}"
+)
 _PERCENT_NEXT = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
 _BARE_AFTER = re.compile(
     r"\s*(?:\([^()]{0,40}\)\s*)?(?=(?:who|were|was|had|have|responded|"
@@ -487,6 +498,9 @@ class _Candidate:
     control: bool = False
 
 
+_SECTION_LABEL = re.compile(r"^([A-Z][A-Za-z ,&/]{2,40}):\s")
+
+
 def _study_sentences(article: Article) -> list[str]:
     """Sentences that can state the study's own sample: background sections are skipped."""
     sections = article.abstract_sections
@@ -502,7 +516,7 @@ def _study_sentences(article: Article) -> list[str]:
         return [x for text in kept for x in sentences(text)]
     out = []
     for s in sentences(article.abstract or ""):
-        label = re.match(r"^([A-Z][A-Za-z ,&/]{2,40}):\s", s)
+        label = _SECTION_LABEL.match(s)
         if (
             label
             and _BACKGROUND_LABEL.search(label.group(1))
@@ -520,8 +534,8 @@ def _numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, int]
     if not number_words:
         return
     last = -1
-    for word in _LETTERS.finditer(sentence):
-        if word.start() < last or word.group(0).lower() not in _NUMBER_WORDS:
+    for word in _NUMBER_WORD.finditer(sentence):
+        if word.start() < last:
             continue
         run = _WORD_RUN.match(sentence, word.start())
         if run is None or (run.end() < len(sentence) and sentence[run.end()].isalpha()):
@@ -541,11 +555,13 @@ def _words(text: str) -> set[str]:
 
 def _counts(sentence: str, number_words: bool = True) -> list[_Count]:
     """Every count of people in one sentence, in text order."""
-    words = _words(sentence)
-    number_words = number_words and not words.isdisjoint(_NUMBER_WORDS)
+    low = sentence.lower()
+    number_words = number_words and _NUMBER_WORD_ALONE.search(low) is not None
     if not number_words and _ANY_DIGIT.search(sentence) is None:
         return []
-    if words.isdisjoint(_COUNT_CONTEXT):  # no people noun, no "n =", no verb of taking part
+    # No people noun, no "n =", no verb of taking part: nothing to count. The common words are
+    # tried first with one regex; the full word set is built only when none of them occurs.
+    if _COMMON_CONTEXT.search(low) is None and _words(sentence).isdisjoint(_COUNT_CONTEXT):
         return []
     found: dict[int, _Count] = {}
     for value, start, end in _numbers(sentence, number_words):
@@ -571,43 +587,52 @@ def _counts(sentence: str, number_words: bool = True) -> list[_Count]:
         if any(abs(c.start - m.start()) < 60 and c.value == value for c in found.values()):
             continue
         total = m.group("n") == "N" or bool(_TOTAL_N.search(before))
-        if re.search(r"%\s*\(?\s*$", before):
+        if _PERCENT_BEFORE.search(before):
             total = False
         found[m.start()] = _Count(value, m.start(), m.end(), "N" if total else "n")
     counts = sorted(found.values(), key=lambda c: c.start)
     return _with_listed_numbers(sentence, counts)
 
 
+_PERCENT_BEFORE = re.compile(r"%\s*\(?\s*$")
+_NOT_COUNT_PREFIX = re.compile(
+    r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
+    r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
+    r"session|cycle|figure|table|model|step|part|patient|case|subject|t|n|p)\s*$|"
+    r"\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+_YEAR_OF_PEOPLE = re.compile(rf"\d{{4}}\s+{_PEOPLE}")
+_DENOMINATOR = re.compile(r"\d[^.;]{0,12}\bof\s*$")
+
+
 def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
     """Numbers that are ages, classes, doses, years or percentages rather than people."""
-    prefix = sentence[max(0, start - 14) : start].lower()
-    if re.search(
-        r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
-        r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
-        r"session|cycle|figure|table|model|step|part|patient|case|subject|t|n|p)\s*$|\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$",
-        prefix,
-    ):
+    if _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()):
         return True
-    year_like = re.match(r"(?:19|20)\d\d\b", sentence[start:]) and 1900 <= value <= 2035
-    if year_like and (bare or not re.match(rf"\d{{4}}\s+{_PEOPLE}", sentence[start:])):
+    year_like = _YEAR.match(sentence, start) and 1900 <= value <= 2035
+    if year_like and (bare or not _YEAR_OF_PEOPLE.match(sentence, start)):
         return True
     # "19 (95%) of 20 patients": the second number is a denominator, not a sample.
-    return bool(re.search(r"\d[^.;]{0,12}\bof\s*$", sentence[max(0, start - 20) : start]))
+    return bool(_DENOMINATOR.search(sentence[max(0, start - 20) : start]))
+
+
+_LISTED = re.compile(
+    rf"(?P<num>{_NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+)
+_LIST_ENDS = (",", "and", "or")
 
 
 def _with_listed_numbers(sentence: str, counts: list[_Count]) -> list[_Count]:
     """Numbers listed before a counted noun share it: "510 Israeli and 505 Italian participants"."""
     extra: list[_Count] = []
-    listed = re.compile(
-        rf"(?P<num>{_NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}\s*"
-        r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
-    )
     for c in counts:
         if c.kind != "noun":
             continue
         start = max(0, c.start - 120)
         head = sentence[start : c.start]
-        while (m := listed.search(head)) is not None:
+        # The pattern ends in "," / "and" / "or": test that cheaply before a 120-char scan.
+        while head.rstrip().endswith(_LIST_ENDS) and (m := _LISTED.search(head)) is not None:
             value = _value(m.group("num"))
             offset = start + m.start()
             if value is None or _excluded(sentence, offset, value, bare=True):
@@ -618,12 +643,18 @@ def _with_listed_numbers(sentence: str, counts: list[_Count]) -> list[_Count]:
     return sorted([*counts, *extra], key=lambda c: c.start)
 
 
+_TOTAL_BEFORE = re.compile(r"(?:total of|in total|overall|altogether)\s*$", re.I)
+_CONTROL = re.compile(r"\bcontrols?\b|control group|comparison group", re.I)
+_POOL_LEAD = re.compile(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among)\s+(?:the\s+)?$")
+_OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
+
+
 def _role(sentence: str, start: int, end: int) -> float:
     """How the count in ``sentence[start:end]`` was reached: randomised, enrolled, analysed."""
     before = sentence[max(0, start - 60) : start].rsplit(";", 1)[-1]
     after = sentence[end : end + 220].split(";", 1)[0]
     window = before + " " + sentence[start:end] + " " + after
-    bonus = 0.2 if re.search(r"(?:total of|in total|overall|altogether)\s*$", before, re.I) else 0
+    bonus = 0.2 if _TOTAL_BEFORE.search(before) else 0
     if _RANDOMISED.search(window):
         return 3.0 + bonus
     if _ENROLLED.search(window):
@@ -665,12 +696,10 @@ def _sentence_candidates(
         return []
     whole = [c for c in counts if c.kind not in ("n", "part")]
     parts = [c for c in counts if c.kind == "n"]
-    control = bool(re.search(r"\bcontrols?\b|control group|comparison group", sentence, re.I))
+    control = bool(_CONTROL.search(sentence))
     out: list[_Candidate] = []
     # "Of 367 patients identified, 113 responded": the lead count is the pool, not the sample.
-    if len(counts) > 1 and re.match(
-        r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among)\s+(?:the\s+)?$", sentence[: counts[0].start]
-    ):
+    if len(counts) > 1 and _POOL_LEAD.match(sentence[: counts[0].start]):
         lead = counts[0]
         out.append(_Candidate(lead.value, 1.2, offset + lead.start, index, control))
         whole = [c for c in whole if c is not lead]
@@ -686,9 +715,7 @@ def _sentence_candidates(
             role = _role(sentence, group[0].start, group[-1].end)
             if group[0].kind == "bare" and _SUBCOUNT.match(sentence, group[0].start):
                 role = 0.5
-            if group[0].kind == "bare" and re.search(
-                r"\bof\s+(?:the\s+)?$", sentence[: group[0].start], re.I
-            ):
+            if group[0].kind == "bare" and _OF_BEFORE.search(sentence[: group[0].start]):
                 role = 1.2
             if all(c.weak for c in group):
                 role -= 0.3
@@ -736,11 +763,11 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
         return None
     if design is None and is_animal_study(article):
         return None
-    abstract_words = _words(article.abstract or "")
-    if abstract_words.isdisjoint(_COUNT_CONTEXT):  # no people anywhere: nothing to count
-        return 1 if design == "case_report" else None
+    abstract = (article.abstract or "").lower()
+    if _COMMON_CONTEXT.search(abstract) is None and _words(abstract).isdisjoint(_COUNT_CONTEXT):
+        return 1 if design == "case_report" else None  # no people anywhere: nothing to count
     study = _study_sentences(article)
-    number_words = not _NUMBER_WORDS.isdisjoint(abstract_words)
+    number_words = _NUMBER_WORD_ALONE.search(abstract) is not None
     candidates: list[_Candidate] = []
     offset = 0
     for index, sentence in enumerate(study):
@@ -756,8 +783,11 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
     return value
 
 
+_PROTOCOL = re.compile(r"\bprotocol\b|\brationale and design\b", re.I)
+
+
 def _is_protocol(article: Article) -> bool:
-    return bool(re.search(r"\bprotocol\b|\brationale and design\b", article.title or "", re.I))
+    return bool(_PROTOCOL.search(article.title or ""))
 
 
 _ANIMALS = re.compile(

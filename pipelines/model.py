@@ -1,8 +1,11 @@
 """Pure ML: the label names, the features, the per-field classifiers and the model version.
 
 A batch is vectorised once into feature blocks (TF-IDF of title+abstract, of the title and of
-the conclusion; PubMed indexing tokens; cue counts projected from the fitted vocabularies) and
-each field's classifier, a class-balanced logistic regression, reads the blocks its config names.
+the conclusion; PubMed indexing tokens; cue counts projected from the fitted vocabularies, the
+objective sentence read with the title+abstract vocabulary) and each field's classifier, a
+class-balanced logistic regression, reads the blocks its config names. sklearn fits the
+vocabularies; transforms go through ``TermIndex``, which gives the same matrices several times
+faster (the classifier's throughput is bounded by these transforms and the extraction rules).
 finding and design are multi-class; conditions and outcomes are one binary model per label with
 thresholds tuned on inner folds. Rules from ``pipelines.extract`` fill drug, routes, sample size
 and key finding; design rules read stated designs (TAXONOMY.md) before the classifier. The file
@@ -12,6 +15,9 @@ format is skops with no trusted types beyond its defaults: loading cannot run co
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 
 from pipelines import extract
 from pipelines.article import (
@@ -68,7 +75,7 @@ TRUSTED_TYPES: tuple[str, ...] = ()
 class ModelConfig:
     """Hyperparameters. Values come from the seed cross-validation in ``training`` (see report)."""
 
-    feature_version: int = 1  # bump when document() or the cue patterns change meaning
+    feature_version: int = 3  # bump when document() or the cue patterns change meaning
     word_max_features: int = 30000
     title_max_features: int = 6000
     conclusion_max_features: int = 6000
@@ -89,6 +96,7 @@ class ModelConfig:
     rct_threshold: float = 0.2
     threshold: float = 0.5
     threshold_folds: int = 3
+    threshold_shrink: float = 0.5  # weight of ``threshold`` against the inner-fold optimum
     balanced_multi: bool = True
     cue_scale: float = 1.0
     distant_cap: int = 1500
@@ -124,9 +132,27 @@ _SPELLING = {
 _SPELLING_RE = re.compile("|".join(_SPELLING))
 
 
+# TAXONOMY.md: physiological "depression" (respiratory, cardiovascular, ST-segment...) is not
+# the mood disorder, and perioperative or pre-procedural anxiety is not ``anxiety``. Renaming
+# these senses keeps the depression and anxiety features and cues for the conditions.
+_NOT_MOOD = re.compile(
+    r"\b(respiratory|ventilatory|cardiovascular|cardiac|myocardial|circulatory|hemodynamic|"
+    r"cns|st[- ]segment|st|neuromuscular|spreading|bone marrow|marrow) depression\b|"
+    r"\b(pre-?operative|peri-?operative|pre-?procedural|pre-?surgical|pre-?anesthetic|"
+    r"procedural|dental|surgical) anxiety\b"
+)
+
+
+def _rename_sense(m: re.Match[str]) -> str:
+    return f"{m.group(1)} hypofunction" if m.group(1) else f"{m.group(2)} apprehension"
+
+
 def normalise(text: str) -> str:
     """Lower-case and map British spellings to American, so both read as one feature."""
-    return _SPELLING_RE.sub(lambda m: _SPELLING[m.group(0)], text.lower())
+    text = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(0)], text.lower())
+    if "depression" in text or "anxiety" in text:
+        text = _NOT_MOOD.sub(_rename_sense, text)
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +163,7 @@ class Document:
     title: str
     index: str
     conclusion: str
+    aim: str
     key_finding: str | None
     drug: str
     drug_confidence: float
@@ -146,6 +173,31 @@ def _index_tokens(article: Article) -> str:
     tokens = [f"pt_{p}" for p in article.publication_types]
     tokens += [f"mesh_{m}" for m in article.mesh]
     return " ".join(re.sub(r"\W+", "_", t.lower()) for t in tokens)
+
+
+_AIM_LABEL = re.compile(r"objective|aims?\b|purpose|goal|question", re.I)
+_AIM_SENTENCE = re.compile(
+    r"\b(?:aims?|aimed|objectives?|purpose|goal|hypothesi[sz]ed|"
+    r"we (?:investigated|examined|assessed|evaluated|explored|sought|compared|tested|studied)|"
+    r"(?:was|is) to (?:investigate|examine|assess|evaluate|explore|determine|compare|test))\b",
+    re.I,
+)
+
+
+def _aim(article: Article) -> str:
+    """The study's objective (TAXONOMY: a condition counts where the title or objective names it).
+
+    The OBJECTIVE section of a structured abstract, else the first sentence stating an aim.
+    """
+    for section in article.abstract_sections:
+        if (section.category or "").upper() == "OBJECTIVE" or (
+            section.label and _AIM_LABEL.search(section.label)
+        ):
+            return section.text
+    for sentence in extract.sentences(article.abstract or ""):
+        if _AIM_SENTENCE.search(sentence):
+            return sentence
+    return ""
 
 
 def document(article: Article, with_index: bool = True) -> Document:
@@ -162,6 +214,7 @@ def document(article: Article, with_index: bool = True) -> Document:
         title=title,
         index=_index_tokens(article) if with_index else "",
         conclusion=normalise(key_finding or ""),
+        aim=normalise(_aim(article)),
         key_finding=key_finding,
         drug=drug,
         drug_confidence=drug_conf,
@@ -290,7 +343,9 @@ _TOPICS: tuple[tuple[str, str], ...] = (
     ),
     ("intervention", r"treat|therap|intervention|administ|infusion|^dose|^drug|trial|program"),
 )
-_TOPIC_VIEWS = ("title", "text", "conclusion")
+_TOPIC_VIEWS = ("title", "text", "conclusion", "aim")
+# Views without a vectoriser of their own: they are transformed with another view's vocabulary.
+_SHARED_VOCABULARY = {"aim": "text"}
 CUE_NAMES = {
     "design_cues": (*(c[0] for c in _CUES), *(f"drug_{d}" for d in DRUGS), "no_abstract"),
     "finding_cues": tuple(c[0] for c in _FINDING_CUES),
@@ -308,7 +363,7 @@ def cue_columns(vectorizers: Mapping[str, Any]) -> dict[str, dict[str, np.ndarra
     out: dict[str, dict[str, np.ndarray]] = {}
     for name, view, pattern in _all_cues():
         rx = re.compile(pattern)
-        vocab = vectorizers[view].vocabulary_
+        vocab = vectorizers[_SHARED_VOCABULARY.get(view, view)].vocabulary_
         cols = sorted(i for term, i in vocab.items() if rx.search(term))
         out.setdefault(view, {})[name] = np.array(cols, dtype=np.int32)
     return out
@@ -345,10 +400,16 @@ def _cue_blocks(
     finding = [np.minimum(counts[c[0]], 1) for c in _FINDING_CUES]
     topic = []
     for t, _ in _TOPICS:
-        title, text, concl = (counts[f"{t}_{v}"] for v in _TOPIC_VIEWS)
+        title, text, concl, aim = (counts[f"{t}_{v}"] for v in _TOPIC_VIEWS)
         # TAXONOMY: a target is "typically named in the title or the objective", not in passing.
         target = (title > 0) | ((text >= 2) & (concl > 0)) | (text >= 4)
-        topic += [np.minimum(title, 1), np.minimum(text, 6) / 6.0, np.minimum(concl, 1), target]
+        topic += [
+            np.minimum(title, 1),
+            np.minimum(text, 6) / 6.0,
+            np.minimum(concl, 1),
+            np.minimum(aim, 1),
+            target,
+        ]
     return {
         name: sp.csr_matrix(np.column_stack(cols).reshape(n, len(cols)).astype(np.float32) * scale)
         for name, cols in (
@@ -375,9 +436,23 @@ _META_TEXT = re.compile(
     r"(?:^|\n)(?:data sources?|study selection|data extraction|data synthesis|search strategy|"
     r"search methods|selection criteria|eligibility criteria|information sources)\s*:|"
     r"\b(?:we|this|the present|the current) (?:performed |conducted |undertook |carried out )?"
-    r"(?:a |an )?(?:updated )?(?:systematic review|meta-analysis|meta-analyses|scoping review)|"
+    r"(?:a |an )?(?:updated )?(?:systematic review|meta-analy[sz][ie]s|scoping review)|"
     r"\bto (?:perform|conduct|undertake|carry out) (?:a |an )?(?:updated )?(?:systematic review|"
-    r"meta-analysis|scoping review)"
+    r"meta-analy[sz]is|scoping review)"
+)
+# Words one of which every _META_TEXT match contains: a cheap test before the regex.
+_META_WORDS = (
+    "systematic",
+    "meta-analy",
+    "scoping review",
+    "data source",
+    "study selection",
+    "data extraction",
+    "data synthesis",
+    "search ",
+    "selection criteria",
+    "eligibility criteria",
+    "information source",
 )
 _CASE_TITLE = re.compile(r"\bcase report\b|\ba case of\b")
 _QUALITATIVE_TITLE = re.compile(
@@ -417,7 +492,7 @@ def design_rule(
     if (
         _META_TITLE.search(title)
         or ptypes & {"meta-analysis", "systematic review"}
-        or (("review" in abstract or "meta" in abstract) and _META_TEXT.search(abstract))
+        or (any(w in abstract for w in _META_WORDS) and _META_TEXT.search(abstract))
     ):
         return "meta_analysis"
     if "randomized controlled trial" in ptypes:
@@ -450,7 +525,14 @@ class Models:
 
     def features(self, docs: Sequence[Document]) -> dict[str, sp.csr_matrix]:
         """Vectorise a batch once: the feature blocks every classifier reads."""
-        return build_features(self.vectorizers, self.cue_index, docs, self.config["cue_scale"])
+        return build_features(
+            self.vectorizers, self.cue_index, docs, self.config["cue_scale"], terms=self.terms
+        )
+
+    @functools.cached_property
+    def terms(self) -> dict[str, TermIndex]:
+        """The vocabularies compiled for fast transforms, built once per loaded model."""
+        return {name: compile_terms(vec) for name, vec in self.vectorizers.items()}
 
     def predict(self, articles: Sequence[Article], n_jobs: int = 1) -> list[Article]:
         """Return the articles with every label field, confidence and model_version filled.
@@ -491,41 +573,48 @@ class Models:
         docs: Sequence[Document],
         probs: Mapping[str, np.ndarray],
     ) -> list[dict[str, Any]]:
-        """Turn a batch's probabilities and rule outputs into label fields."""
-        return [
-            self._labels_for(
-                article,
-                doc,
-                {k: probs[k][i] for k in SINGLE_LABEL},
-                {k: probs[k][i] for k in MULTI_LABEL},
-            )
-            for i, (article, doc) in enumerate(zip(articles, docs, strict=True))
-        ]
+        """Turn a batch's probabilities and rule outputs into label fields.
 
-    def _labels_for(
+        Argmaxes, thresholds and confidences are computed for the whole batch with numpy and
+        handed to the per-record rules as plain Python values (per-row numpy calls cost more
+        than the rules themselves).
+        """
+        finding = probs["finding"].argmax(axis=1).tolist()
+        finding_p = probs["finding"].max(axis=1).tolist()
+        chosen: dict[str, list[tuple[str, ...]]] = {}
+        certainty: dict[str, list[float]] = {}
+        for name, names in MULTI_LABEL.items():
+            p = probs[name]
+            hits = (p >= np.asarray(self.thresholds[name])[None, :]).tolist()
+            chosen[name] = [tuple(n for n, h in zip(names, row, strict=True) if h) for row in hits]
+            certainty[name] = np.prod(np.maximum(p, 1 - p), axis=1).tolist()
+        out = []
+        for i, (article, doc) in enumerate(zip(articles, docs, strict=True)):
+            design, design_p = decide_design(article, probs["design"][i], self.config, doc)
+            labels: dict[str, Any] = {"design": design, "finding": FINDINGS[finding[i]]}
+            confidence = {"design": design_p, "finding": finding_p[i]}
+            for name in MULTI_LABEL:
+                labels[name] = chosen[name][i]
+                confidence[name] = certainty[name][i]
+            out.append(self._rule_labels(article, doc, labels, confidence))
+        return out
+
+    def _rule_labels(
         self,
         article: Article,
         doc: Document,
-        single: Mapping[str, np.ndarray],
-        multi: Mapping[str, np.ndarray],
+        labels: dict[str, Any],
+        confidence: dict[str, float],
     ) -> dict[str, Any]:
-        design, design_p = decide_design(article, single["design"], self.config, doc)
-        finding_p = single["finding"]
-        finding = FINDINGS[int(np.argmax(finding_p))]
-        confidence: dict[str, float] = {"design": design_p, "finding": float(finding_p.max())}
-        labels: dict[str, Any] = {"design": design, "finding": finding}
-        for name, names in MULTI_LABEL.items():
-            probs, cuts = multi[name], self.thresholds[name]
-            labels[name] = tuple(n for n, p, t in zip(names, probs, cuts, strict=True) if p >= t)
-            confidence[name] = float(np.prod([max(p, 1 - p) for p in probs]))
+        """Add the rule-based fields (drug, routes, sample size, key finding) to one record."""
         labels["drug"] = doc.drug
         confidence["drug"] = doc.drug_confidence
         labels["routes"] = extract.extract_routes(article, doc.drug)
         confidence["routes"] = 0.9 if labels["routes"] or doc.drug == "not_studied" else 0.7
-        labels["sample_size"] = extract.extract_sample_size(article, design)
+        labels["sample_size"] = extract.extract_sample_size(article, labels["design"])
         confidence["sample_size"] = 0.8 if labels["sample_size"] is not None else 0.7
         labels["key_finding"] = doc.key_finding
-        labels["confidence"] = tuple((k, round(confidence[k], 4)) for k in LABEL_FIELDS)
+        labels["confidence"] = tuple((k, round(float(confidence[k]), 4)) for k in LABEL_FIELDS)
         labels["model_version"] = self.version
         return labels
 
@@ -561,20 +650,120 @@ def decide_design(
         return "rct", float(probs[rct])
     # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
     if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
-        _RANDOM_ALLOCATION.search(text) and not _ANIMALS.search(text)
+        ("random" in text or "placebo-controlled" in text)
+        and _RANDOM_ALLOCATION.search(text)
+        and not _ANIMALS.search(text)
     ):
         return "rct", max(float(probs[rct]), 0.5)
     return DESIGNS[best], float(probs[best])
 
 
 def vectorize(
-    vectorizers: Mapping[str, Any], docs: Sequence[Document], fit: bool = False
+    vectorizers: Mapping[str, Any],
+    docs: Sequence[Document],
+    fit: bool = False,
+    terms: Mapping[str, TermIndex] | None = None,
 ) -> dict[str, sp.csr_matrix]:
-    """The TF-IDF and indexing blocks of a batch (fitting the vectorisers if ``fit``)."""
-    return {
-        name: (vec.fit_transform if fit else vec.transform)([getattr(d, name) for d in docs])
-        for name, vec in vectorizers.items()
-    }
+    """The TF-IDF and indexing blocks of a batch (fitting the vectorisers first if ``fit``)."""
+    if fit:
+        for name, vec in vectorizers.items():
+            vec.fit([getattr(d, name) for d in docs])
+    if terms is None or fit:
+        terms = {name: compile_terms(vec) for name, vec in vectorizers.items()}
+    blocks = {n: transform_terms(terms[n], [getattr(d, n) for d in docs]) for n in terms}
+    for view, shared in _SHARED_VOCABULARY.items():
+        if shared in terms:
+            blocks[view] = transform_terms(terms[shared], [getattr(d, view) for d in docs])
+    return blocks
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """A fitted vocabulary compiled for batch transforms (same output as the sklearn vectoriser).
+
+    sklearn's analyser builds every n-gram string in Python; here a batch is tokenised by one
+    regex per document, tokens become integer ids in one C-level ``map``, and bigrams become
+    ``id * n_tokens + id`` keys looked up with ``searchsorted``: about ten times faster.
+    """
+
+    pattern: re.Pattern[str]
+    tokens: dict[str, int]
+    unigram_cols: np.ndarray  # token id -> column, or -1 where the token is no feature alone
+    bigram_keys: np.ndarray  # sorted first_id * n_tokens + second_id
+    bigram_cols: np.ndarray
+    n_features: int
+    idf: np.ndarray | None  # None for a binary count vectoriser
+    sublinear: bool
+
+
+def compile_terms(vec: CountVectorizer) -> TermIndex:
+    """Compile a fitted vectoriser's vocabulary (unigrams and bigrams only)."""
+    if vec.ngram_range[1] > 2 or vec.lowercase or vec.analyzer != "word":
+        raise ValueError("compile_terms supports lower-cased input, words, 1-2 grams")
+    tokens: dict[str, int] = {}
+    unigrams: list[tuple[int, int]] = []
+    bigrams: list[tuple[str, str, int]] = []
+    for term, col in vec.vocabulary_.items():
+        parts = term.split(" ")
+        for p in parts:
+            tokens.setdefault(p, len(tokens))
+        if len(parts) == 1:
+            unigrams.append((tokens[term], col))
+        else:
+            bigrams.append((parts[0], parts[1], col))
+    n_tok = max(1, len(tokens))
+    unigram_cols = np.full(n_tok, -1, dtype=np.int64)
+    for tok, col in unigrams:
+        unigram_cols[tok] = col
+    keys = np.array([tokens[a] * n_tok + tokens[b] for a, b, _ in bigrams], dtype=np.int64)
+    cols = np.array([c for *_, c in bigrams], dtype=np.int64)
+    order = np.argsort(keys)
+    is_tfidf = isinstance(vec, TfidfVectorizer)
+    return TermIndex(
+        pattern=re.compile(vec.token_pattern),
+        tokens=tokens,
+        unigram_cols=unigram_cols,
+        bigram_keys=keys[order],
+        bigram_cols=cols[order],
+        n_features=len(vec.vocabulary_),
+        idf=np.asarray(vec.idf_, dtype=np.float32) if is_tfidf else None,
+        sublinear=bool(is_tfidf and vec.sublinear_tf),
+    )
+
+
+def transform_terms(terms: TermIndex, texts: Sequence[str]) -> sp.csr_matrix:
+    """The TF-IDF (l2-normalised) or binary count matrix of ``texts``, as float32 CSR."""
+    n = len(texts)
+    findall = terms.pattern.findall
+    lists = [findall(t) for t in texts]
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    flat = itertools.chain.from_iterable(lists)
+    ids = np.fromiter(
+        map(terms.tokens.get, flat, itertools.repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+    )
+    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    known = ids >= 0
+    uni = np.full(len(ids), -1, dtype=np.int64)
+    uni[known] = terms.unigram_cols[ids[known]]
+    rows, cols = [doc[uni >= 0]], [uni[uni >= 0]]
+    if len(terms.bigram_keys) and len(ids) > 1:
+        pair = known[:-1] & known[1:] & (doc[:-1] == doc[1:])
+        keys = ids[:-1][pair] * len(terms.unigram_cols) + ids[1:][pair]
+        pos = np.minimum(np.searchsorted(terms.bigram_keys, keys), len(terms.bigram_keys) - 1)
+        hit = terms.bigram_keys[pos] == keys
+        rows.append(doc[:-1][pair][hit])
+        cols.append(terms.bigram_cols[pos[hit]])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    X = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, terms.n_features))
+    X.sum_duplicates()
+    if terms.idf is None:
+        X.data[:] = 1.0
+        return X
+    if terms.sublinear:
+        np.log(X.data, out=X.data)
+        X.data += 1.0
+    X.data *= terms.idf[X.indices]
+    return normalize(X, copy=False)
 
 
 _ANIMAL_OR_VITRO = re.compile(
@@ -627,9 +816,10 @@ def build_features(
     docs: Sequence[Document],
     cue_scale: float = 1.0,
     blocks: dict[str, sp.csr_matrix] | None = None,
+    terms: Mapping[str, TermIndex] | None = None,
 ) -> dict[str, sp.csr_matrix]:
     """All feature blocks of a batch: TF-IDF views, indexing tokens and cue flags."""
-    blocks = vectorize(vectorizers, docs) if blocks is None else blocks
+    blocks = vectorize(vectorizers, docs, terms=terms) if blocks is None else blocks
     blocks.update(_cue_blocks(_cue_counts(blocks, cue_index), docs, cue_scale))
     return blocks
 
@@ -723,9 +913,16 @@ def _labels_parallel(models: Models, articles: list[Article], n_jobs: int) -> li
         return models.labels(articles)
     size = -(-len(articles) // (2 * n_jobs))
     spans = [(i, min(i + size, len(articles))) for i in range(0, len(articles), size)]
+    models.terms  # compile once here, so every forked worker inherits it  # noqa: B018
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(models, articles)) as pool:
-        parts = pool.map(_worker_labels, spans, chunksize=1)
+    # Frozen objects are skipped by the workers' garbage collector, so it does not touch (and
+    # copy on write) every inherited page of the batch and the models.
+    gc.freeze()
+    try:
+        with ctx.Pool(n_jobs, initializer=_init_worker, initargs=(models, articles)) as pool:
+            parts = pool.map(_worker_labels, spans, chunksize=1)
+    finally:
+        gc.unfreeze()
     return [lab for part in parts for lab in part]
 
 

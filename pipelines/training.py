@@ -438,7 +438,8 @@ def _tune_thresholds(
             continue
         f1 = [_f1(oof[:, j] >= t, gold) for t in grid]
         best = float(grid[int(np.argmax(f1))])
-        out.append(round((best + config.threshold) / 2, 3))
+        shrink = config.threshold_shrink
+        out.append(round(shrink * config.threshold + (1 - shrink) * best, 3))
     return out
 
 

@@ -22,8 +22,12 @@ from pipelines.model import (
     TRUSTED_TYPES,
     ModelConfig,
     Models,
+    compile_terms,
     design_rule,
     load_models,
+    new_vectorizers,
+    normalise,
+    transform_terms,
 )
 from pipelines.pubmed_xml import iter_records
 from pipelines.settings import PROJECT_DIR
@@ -181,6 +185,12 @@ def test_indexing_is_optional(shipped: Models, ketamine_records: dict[str, Artic
             "",
             None,
         ),
+        (  # "analysis" is normalised to "analyzis": the rule must still read it
+            "Ketamine for depression.",
+            (),
+            "We performed a meta-analysis of twelve randomised trials.",
+            "meta_analysis",
+        ),
     ],
 )
 def test_design_rules_read_stated_designs(
@@ -258,3 +268,29 @@ def test_shipped_models_on_an_off_topic_record(shipped: Models, seed) -> None:  
         "promote students' preparedness to serve patients in pain or with other medical "
         "conditions that may benefit from MC use."
     )
+
+
+def test_fast_transform_equals_sklearn(seed) -> None:  # type: ignore[no-untyped-def]
+    """The compiled vocabularies give exactly the matrices the fitted sklearn vectorisers give."""
+    records, _ = seed
+    texts = [normalise(f"{r.title}\n{r.abstract or ''}") for r in records]
+    index = [" ".join(f"mesh_{m.lower().replace(' ', '_')}" for m in r.mesh) for r in records]
+    for name, vec in new_vectorizers(FAST).items():
+        docs = index if name == "index" else texts
+        vec.fit(docs[:200])
+        expected = vec.transform(docs[150:])
+        got = transform_terms(compile_terms(vec), docs[150:])
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert abs(got - expected).max() < 1e-6, name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Respiratory depression after ketamine", "respiratory hypofunction after ketamine"),
+        ("Preoperative anxiety in children", "preoperative apprehension in children"),
+        ("Anxiety in analysed patients", "anxiety in analyzed patients"),
+    ],
+)
+def test_normalise_renames_senses_that_are_not_the_conditions(text: str, expected: str) -> None:
+    assert normalise(text) == expected
