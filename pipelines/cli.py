@@ -278,9 +278,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from pipelines.claims_flow import load_claim_supports
     from pipelines.publish import published, render_site, write_site
     from pipelines.settings import Settings
+    from warehouse.db import snapshot_path
 
     db_path = Settings.from_env(db_path=args.db).db_path
-    claims = load_claim_supports(db_path)
+    if not db_path.exists():
+        print(f"publish: no warehouse at {db_path}", file=sys.stderr)
+        return 1
+    snapshot = snapshot_path(db_path)  # the published copy: never blocks the nightly writer
+    claims = load_claim_supports(snapshot if snapshot.exists() else db_path)
     try:
         outdir = write_site(render_site(claims, datetime.now(UTC)), args.outdir)
     except FileExistsError as exc:

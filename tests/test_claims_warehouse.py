@@ -122,3 +122,12 @@ def test_decisions_from_the_dashboard_file_are_merged_once_and_publish_only_appr
     everything = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.*"))
     assert "Dr. Medical Director" not in everything and "internal note" not in everything
     assert not (out / "claims" / "anxiety.json").exists()
+
+
+def test_publish_without_a_warehouse_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.duckdb"
+    assert cli_main(["publish", str(tmp_path / "site"), "--db", str(missing)]) == 1
+    assert f"no warehouse at {missing}" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists() and not missing.exists()
