@@ -113,10 +113,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     records = iter_input_articles(Path(args.input))
     fields = _classify_fields()
+    jobs = min(2, os.cpu_count() or 1)  # a plain process: forking workers is safe here
     with ExitStack() as stack:
         out = _output(args.output, stack)
-        while batch := list(islice(records, 2000)):
-            for article in classify_articles(batch):
+        while batch := list(islice(records, 4000)):
+            for article in classify_articles(batch, n_jobs=jobs):
                 data = article.to_json()
                 _write_jsonl(out, {k: data[k] for k in fields})
     return 0
