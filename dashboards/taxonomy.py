@@ -6,7 +6,15 @@ scikit-learn.
 
 from __future__ import annotations
 
-from pipelines.article import CONDITIONS, DESIGNS, DRUGS, FINDINGS, OUTCOMES, ROUTES
+from pipelines.article import (
+    CONDITIONS,
+    DESIGNS,
+    DRUGS,
+    FINDINGS,
+    LABEL_FIELDS,
+    OUTCOMES,
+    ROUTES,
+)
 
 # DESIGNS is in TAXONOMY.md's order, "highest match wins": the order of strength filters use.
 ON_TOPIC_DRUGS = DRUGS[:-1]  # `not_studied` is off-topic for every dashboard
@@ -14,16 +22,7 @@ ON_TOPIC_DRUGS = DRUGS[:-1]  # `not_studied` is off-topic for every dashboard
 # The labels a reviewer may correct, and the shape of each one's value.
 LIST_FIELDS = {"conditions": CONDITIONS, "outcomes": OUTCOMES, "routes": ROUTES}
 CHOICE_FIELDS = {"finding": FINDINGS, "design": DESIGNS, "drug": DRUGS}
-CORRECTABLE_FIELDS = (
-    "conditions",
-    "outcomes",
-    "finding",
-    "design",
-    "drug",
-    "routes",
-    "sample_size",
-    "key_finding",
-)
+CORRECTABLE_FIELDS = (*LABEL_FIELDS, "key_finding")
 
 _NAMES = {
     "ptsd": "PTSD",

@@ -7,6 +7,7 @@ them on their own (after a registry change or the director's decisions). The rul
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from dashboards.claims_inbox import merge_pending_decisions
-from pipelines.claims import ClaimResults, ClaimSupport, evaluate_claims
+from pipelines.claims import ClaimEvent, ClaimResults, ClaimSupport, evaluate_claims
 from pipelines.settings import Settings, load_claims
 from warehouse.db import Warehouse
 
@@ -48,7 +49,7 @@ def refresh_claim_support(db_path: Path, claims_file: Path, run_id: str | None) 
     return results
 
 
-def _event_cites(events: Any) -> set[str]:
+def _event_cites(events: Sequence[ClaimEvent]) -> set[str]:
     return {p for e in events if e.cited_pmids for p in e.cited_pmids}
 
 
@@ -79,8 +80,7 @@ def load_claim_supports(db_path: Path) -> list[ClaimSupport]:
 
 @task(cache_policy=NONE)
 def refresh_claims(settings: Settings, run_id: str | None) -> dict[str, Any]:
-    """Merge the director's pending decisions, then recompute and watch every claim."""
-    merge_pending_decisions(settings.db_path)
+    """Recompute and watch every claim (the caller has merged pending decisions)."""
     results = refresh_claim_support(settings.db_path, settings.claims_file, run_id)
     return {
         "claims": len(results.claims),
@@ -133,6 +133,7 @@ def republish_site(settings: Settings) -> int:
 def claims_flow(db_path: str | None = None) -> dict[str, Any]:
     """Recompute claims, send alerts and republish without fetching anything."""
     settings = Settings.from_env(db_path=Path(db_path) if db_path else None)
+    merge_pending_decisions(settings.db_path)  # the nightly flow does this in begin_run
     summary = refresh_claims(settings, None)
     summary["sent"] = deliver_alerts(settings)
     summary["published"] = republish_site(settings)

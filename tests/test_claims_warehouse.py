@@ -12,12 +12,12 @@ import pytest
 from dashboards.claims_inbox import merge_pending_decisions, new_claim_event, save_claim_event
 from dashboards.corrections import new_correction
 from pipelines.article import Article
-from pipelines.claims_flow import load_claim_supports, refresh_claim_support
+from pipelines.claims_flow import claims_flow, load_claim_supports, refresh_claim_support
 from pipelines.classify import classify_articles
 from pipelines.cli import main as cli_main
 from pipelines.pubmed_xml import iter_records
 from pipelines.settings import CLAIMS_FILE, load_claims
-from warehouse.db import RunLoad, Warehouse
+from warehouse.db import RunLoad, Warehouse, snapshot_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,3 +131,20 @@ def test_publish_without_a_warehouse_says_so(
     assert cli_main(["publish", str(tmp_path / "site"), "--db", str(missing)]) == 1
     assert f"no warehouse at {missing}" in capsys.readouterr().err
     assert not (tmp_path / "site").exists() and not missing.exists()
+
+
+def test_the_claims_flow_merges_decisions_and_recomputes_without_fetching(
+    db: Path, prefect_harness: None
+) -> None:
+    claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == "side-effects")
+    save_claim_event(
+        db,
+        new_claim_event(
+            claim, action="grade", reviewer="Dr. Director", reason="few RCTs", grade="low"
+        ),
+    )
+    summary = claims_flow(db_path=str(db))
+    assert summary["claims"] == 11 and summary["sent"] == 0
+    assert _support(db)["side-effects"]["grade"] == "low"
+    with Warehouse.open(snapshot_path(db), read_only=True) as snapshot:
+        assert {r["claim_id"] for r in snapshot.claim_overview()} >= {"side-effects"}

@@ -64,7 +64,7 @@ def render() -> None:
     with timed_page("Claims"):
         ctx = current_context()
         st.title("Claims")
-        overview = read_frame(ctx, "dash_claims")
+        overview = read_frame(ctx, "claim_overview")
         if overview.empty:
             st.info("No claim's support is computed yet: the nightly job does it after a load.")
             return

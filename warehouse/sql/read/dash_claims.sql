@@ -1,8 +1,0 @@
--- Every claim as the last refresh left it, for the Claims page (JSON counts as text).
-SELECT
-    claim_id, status, wording, page, cited_pmids, grade, support, cebm_level,
-    CAST(counts_by_design AS VARCHAR) AS counts_by_design,
-    CAST(findings AS VARCHAR) AS findings,
-    participants, strongest, newest, recommended, retracted, computed_at, open_alerts
-FROM marts.claim_overview
-ORDER BY claim_id;
