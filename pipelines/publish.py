@@ -94,12 +94,7 @@ def claim_document(claim: ClaimSupport, generated_at: datetime) -> dict[str, Any
     """One approved claim as public JSON: wording, support, evidence summary, references."""
     return {
         "schema_version": SCHEMA_VERSION,
-        "claim_id": claim.claim_id,
-        "wording": claim.wording,
-        "page": claim.page,
-        "support": claim.support,
-        "cebm_level": claim.cebm_level,
-        "grade": claim.grade,
+        **_public_summary(claim),
         "evidence": {
             "studies": sum(claim.counts_by_design.values()),
             "counts_by_design": {k: int(v) for k, v in _by_design(claim.counts_by_design)},
@@ -128,7 +123,8 @@ def _reference(article: Article) -> dict[str, Any]:
     }
 
 
-def _index_entry(claim: ClaimSupport) -> dict[str, Any]:
+def _public_summary(claim: ClaimSupport) -> dict[str, Any]:
+    """The fields every public view of a claim shows, in this order."""
     return {
         "claim_id": claim.claim_id,
         "wording": claim.wording,
@@ -136,6 +132,12 @@ def _index_entry(claim: ClaimSupport) -> dict[str, Any]:
         "support": claim.support,
         "cebm_level": claim.cebm_level,
         "grade": claim.grade,
+    }
+
+
+def _index_entry(claim: ClaimSupport) -> dict[str, Any]:
+    return {
+        **_public_summary(claim),
         "studies": sum(claim.counts_by_design.values()),
         "json": f"claims/{claim.claim_id}.json",
         "html": f"claims/{claim.claim_id}.html",
