@@ -12,7 +12,6 @@ machine they move far less with other people's load than the wall clock does.
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import resource
 import time
@@ -20,9 +19,10 @@ from pathlib import Path
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipelines.article import Article
-from pipelines.model import DEFAULT_MODEL_PATH, load_models
-from pipelines.pubmed_xml import iter_records
+from core.article import Article
+from labels.model import DEFAULT_MODEL_PATH, load_models
+from pubmed.files import open_xml
+from pubmed.parser import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_XML = ROOT / "data" / "pubmed" / "pubmed21n1298-sample.xml.gz"
@@ -30,8 +30,7 @@ DEFAULT_XML = ROOT / "data" / "pubmed" / "pubmed21n1298-sample.xml.gz"
 
 def parse(path: Path) -> list[Article]:
     """All articles of a PubMed XML file (plain or gzip)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as stream:
+    with open_xml(path) as stream:
         return [r for r in iter_records(stream) if isinstance(r, Article)]  # type: ignore[arg-type]
 
 

@@ -46,7 +46,7 @@ def main() -> int:
     from prefect.testing.utilities import prefect_test_harness
 
     from pipelines.fetch import ingest_flow
-    from pipelines.standin import EutilsStandIn, load_records
+    from pubmed.standin.server import EutilsStandIn, load_records
 
     t0 = time.perf_counter()
     records = load_records([BASELINE])

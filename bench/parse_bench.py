@@ -1,4 +1,4 @@
-"""Benchmark pipelines.pubmed_xml against a bare lxml iterparse scan and Bio.Entrez.read.
+"""Benchmark pubmed.parser against a bare lxml iterparse scan and Bio.Entrez.read.
 
 Each contender runs in its own subprocess so that its peak RSS is its own. Times are wall clock
 and process CPU time; on a shared machine the CPU-time ratios are the steadier ones. Then peak
@@ -50,7 +50,7 @@ def run_bare(path: Path) -> int:
 
 def run_ours(path: Path) -> int:
     sys.path.insert(0, str(ROOT))
-    from pipelines.pubmed_xml import iter_records
+    from pubmed.parser import iter_records
 
     with open_xml(path) as stream:
         return sum(1 for _ in iter_records(stream))
@@ -106,7 +106,7 @@ class RepeatedXML(io.RawIOBase):
 
 def run_ours_repeated(path: Path, times: int) -> int:
     sys.path.insert(0, str(ROOT))
-    from pipelines.pubmed_xml import iter_records
+    from pubmed.parser import iter_records
 
     return sum(1 for _ in iter_records(io.BufferedReader(RepeatedXML(path, times), 1 << 20)))
 

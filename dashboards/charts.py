@@ -5,8 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.article import CONDITIONS, OUTCOMES
 from dashboards.evidence import design_order
-from dashboards.taxonomy import CONDITIONS, OUTCOMES, display
+from dashboards.taxonomy import display
 
 CELL_SELECTION = "cell"
 WHOLE_NUMBERS = alt.Axis(format="d", tickMinStep=1)

@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from claims.registry import apply_events
+from core.article import DESIGNS
+from core.article import designs_at_or_above as designs_counted
+from core.claim import STUDIED_DRUGS, Claim, ClaimEvent, EvidenceQuery
 from dashboards.records import plain
-from dashboards.taxonomy import DESIGNS, display
-from pipelines.claims import STUDIED_DRUGS, Claim, ClaimEvent, EvidenceQuery, apply_events
-from pipelines.claims import designs_at_or_above as designs_counted
+from dashboards.taxonomy import display
 
 ACTION_NAMES = {
     "approve": "Approved",

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboards.corrections import corrections_path
-from pipelines.settings import CLAIMS_FILE, DEFAULT_DB
+from core.settings import CLAIMS_FILE, DEFAULT_DB
 from warehouse.db import snapshot_path
+from warehouse.inbox import corrections_path
 
 REVIEWERS_FILE = "reviewers.txt"
 

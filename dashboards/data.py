@@ -20,13 +20,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards.claims_inbox import pending_decisions
+from claims.registry import load_claims
+from core.claim import Claim, ClaimEvent
 from dashboards.context import Context
-from dashboards.corrections import read_corrections, try_merge_pending
 from dashboards.reads import COPIED, DASH_VIEWS, FILE_READS
-from pipelines.claims import Claim, ClaimEvent
-from pipelines.settings import load_claims
 from warehouse.db import Warehouse
+from warehouse.inbox import read_inbox, try_merge_inbox
 
 MERGE_RETRY_SECONDS = 30.0
 CACHE_TTL_SECONDS = 3600  # stamps invalidate on change; this only bounds memory of old ones
@@ -90,7 +89,7 @@ def _memory_copy(snapshot: str, db: str, stamp: tuple[Stamp, Stamp]) -> _Copy:
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
 def _pending(db: str, stamp: Stamp) -> list[dict[str, Any]]:
-    return read_corrections(db) if stamp is not None else []
+    return read_inbox(db).corrections if stamp is not None else []
 
 
 def snapshot_views(ctx: Context) -> frozenset[str]:
@@ -119,10 +118,14 @@ def ensure_ready(ctx: Context) -> str:
 
 
 def merge_now(ctx: Context, *, republish: bool = False) -> int | None:
-    """Merge the app's corrections into the live warehouse if it is free; None if busy."""
+    """Merge the app's inbox into the live warehouse if it is free; None if busy.
+
+    Returns how many corrections were new.
+    """
     with _merge_lock:
         _last_merge_attempt[str(ctx.db_path)] = time.monotonic()
-        return try_merge_pending(ctx.db_path, republish=republish)
+        merged = try_merge_inbox(ctx.db_path, republish=republish)
+        return None if merged is None else merged.corrections
 
 
 def pending_count(ctx: Context) -> int:
@@ -163,7 +166,10 @@ def claim_decisions(ctx: Context) -> tuple[list[ClaimEvent], list[dict[str, Any]
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
 def _decisions(db: str, stamp: Stamp) -> tuple[list[ClaimEvent], list[dict[str, Any]]]:
-    return pending_decisions(db) if stamp is not None else ([], [])
+    if stamp is None:
+        return [], []
+    inbox = read_inbox(db)
+    return inbox.events, inbox.acks
 
 
 def unmerged_decision_count(ctx: Context) -> int:

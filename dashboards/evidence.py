@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from core.article import CONDITIONS, DESIGNS, OUTCOMES
 from dashboards.filters import Filters
-from dashboards.taxonomy import CONDITIONS, DESIGNS, OUTCOMES, display
+from dashboards.taxonomy import display
 
 CELL_COUNTS = (
     "studies",

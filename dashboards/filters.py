@@ -12,15 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from dashboards.taxonomy import (
-    CONDITIONS,
-    DESIGNS,
-    FINDINGS,
-    ON_TOPIC_DRUGS,
-    OUTCOMES,
-    ROUTES,
-    design_rank,
-)
+from core.article import CONDITIONS, DESIGNS, FINDINGS, OUTCOMES, ROUTES
+from dashboards.taxonomy import ON_TOPIC_DRUGS, design_rank
 
 SORTS = ("newest", "oldest", "design", "size")
 MAX_TERMS = 4  # dash_search.sql binds up to four

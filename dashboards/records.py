@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards.taxonomy import CORRECTABLE_FIELDS, display
-from pipelines.article import AbstractSection, Article
+from core.article import AbstractSection, Article
+from dashboards.taxonomy import display
+from labels.corrections import CORRECTABLE_FIELDS
 
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_DB
+from core.settings import DEFAULT_DB
 
 APP = Path(__file__).resolve().parent / "app.py"
 

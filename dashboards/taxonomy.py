@@ -1,28 +1,19 @@
 """The label values of TAXONOMY.md as the dashboards name, order and correct them.
 
-The values themselves live with the record type (``pipelines.article``), which loads no
+The values themselves live with the record type (``core.article``), which loads no
 scikit-learn.
 """
 
 from __future__ import annotations
 
-from pipelines.article import (
-    CONDITIONS,
+from core.article import (
     DESIGNS,
     DRUGS,
-    FINDINGS,
-    LABEL_FIELDS,
-    OUTCOMES,
-    ROUTES,
 )
 
 # DESIGNS is in TAXONOMY.md's order, "highest match wins": the order of strength filters use.
 ON_TOPIC_DRUGS = DRUGS[:-1]  # `not_studied` is off-topic for every dashboard
 
-# The labels a reviewer may correct, and the shape of each one's value.
-LIST_FIELDS = {"conditions": CONDITIONS, "outcomes": OUTCOMES, "routes": ROUTES}
-CHOICE_FIELDS = {"finding": FINDINGS, "design": DESIGNS, "drug": DRUGS}
-CORRECTABLE_FIELDS = (*LABEL_FIELDS, "key_finding")
 
 _NAMES = {
     "ptsd": "PTSD",

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from core.article import DESIGNS, ROUTES
 from dashboards.context import Context
 from dashboards.data import ensure_ready, file_stamp, read_frame
 from dashboards.filters import Filters
-from dashboards.taxonomy import DESIGNS, ON_TOPIC_DRUGS, ROUTES, display
+from dashboards.taxonomy import ON_TOPIC_DRUGS, display
 
 FILTERS_KEY = "dash_filters"  # the last filters used, carried between pages in a session
 MIN_DESIGN_CHOICES = (None, *DESIGNS[:6])  # "or stronger" stops at preclinical

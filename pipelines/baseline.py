@@ -34,12 +34,13 @@ from prefect.settings import (
 from prefect.task_runners import TaskRunner
 from prefect_dask import DaskTaskRunner
 
-from pipelines.article import Article, Deletion, Quarantined, article_from_json
-from pipelines.cli import open_xml
-from pipelines.pubmed_query import SearchDocument, compile_query
-from pipelines.pubmed_xml import PubmedXMLError, parse_deletions, parse_record, split_records
-from pipelines.settings import Settings, load_topics
-from pipelines.window import HISTORY_START
+from core.article import Article, Deletion, Quarantined, article_from_json
+from core.settings import Settings
+from pubmed.files import open_xml
+from pubmed.parser import PubmedXMLError, parse_deletions, parse_record, split_records
+from pubmed.query import SearchDocument, compile_query
+from pubmed.topics import load_topics
+from pubmed.window import HISTORY_START
 from warehouse.db import PubmedFile, RawBatch, RunLoad, Warehouse
 
 SOURCE = "pubmed-files"  # the quarantine's source for records from NLM files
@@ -160,7 +161,7 @@ def _scan_to_spool(
     path: Path, queries: Mapping[str, str], spool: Path, model_path: Path | None
 ) -> dict[str, int]:
     """Write the file's kept records, deletions and failures; atomically, as the spool does."""
-    from pipelines.classify import classify_articles  # scikit-learn: only where it is used
+    from labels.shipped import classify_articles
 
     compiled = {topic: compile_query(term) for topic, term in queries.items()}
     counts = {"records": 0, "kept": 0, "deletions": 0, "quarantined": 0}

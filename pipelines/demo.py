@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import DATA_DIR
+from core.settings import DATA_DIR
 
 DEMO_XML = DATA_DIR / "ketamine" / "ketamine-records.xml"
 
@@ -15,9 +15,9 @@ DEMO_XML = DATA_DIR / "ketamine" / "ketamine-records.xml"
 def run_demo(db_path: Path, port: int = 0) -> int:
     """Serve the bundled records from a local stand-in, ingest them, and say where to look."""
     from pipelines.fetch import ingest_flow
-    from pipelines.report import warehouse_report
-    from pipelines.standin import EutilsStandIn
-    from pipelines.window import HISTORY_START
+    from pubmed.standin.server import EutilsStandIn
+    from pubmed.window import HISTORY_START
+    from warehouse.report import warehouse_report
 
     db_path = Path(db_path)
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):

@@ -22,17 +22,17 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from dashboards.claims_inbox import merge_pending_decisions
-from dashboards.corrections import merge_pending_corrections
-from pipelines.article import Article, Deletion, Quarantined
+from core.article import Article, Deletion, Quarantined
+from core.settings import Settings
+from labels.shipped import classify_articles
 from pipelines.claims_flow import deliver_alerts, refresh_claims, republish_site
-from pipelines.classify import classify_articles
-from pipelines.eutils import EutilsClient
-from pipelines.pubmed_xml import iter_records
-from pipelines.settings import Settings, load_topics
-from pipelines.spool import Spool, prune_stale
-from pipelines.window import Window, batched, plan_window
+from pubmed.eutils import EutilsClient
+from pubmed.parser import iter_records
+from pubmed.spool import Spool, prune_stale
+from pubmed.topics import load_topics
+from pubmed.window import Window, batched, plan_window
 from warehouse.db import RawBatch, RunLoad, Warehouse
+from warehouse.inbox import merge_inbox
 
 
 @lru_cache(maxsize=8)
@@ -53,8 +53,7 @@ def client_for(settings: Settings) -> EutilsClient:
 def begin_run(settings: Settings, since: date | None, until: date | None) -> tuple[Window, str]:
     """Merge reviewers' pending corrections, plan the window and record a running run."""
     if settings.db_path.exists():
-        merge_pending_corrections(settings.db_path)
-        merge_pending_decisions(settings.db_path)
+        merge_inbox(settings.db_path)
     with Warehouse.open(settings.db_path) as wh:
         for run in wh.runs():
             if run["status"] == "running":  # its process died before it could say so

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.article import LABEL_FIELDS, Article, Quarantined, article_from_json
-from pipelines.claims_flow import refresh_claim_support
-from pipelines.extract import extract_key_finding
-from pipelines.pubmed_xml import iter_records, parse_record, split_records
-from pipelines.settings import CLAIMS_FILE
+from claims.refresh import refresh_claim_support
+from core.article import LABEL_FIELDS, Article, Quarantined, article_from_json
+from core.settings import CLAIMS_FILE
+from labels.extract import extract_key_finding
+from pubmed.parser import iter_records, parse_record, split_records
 from warehouse.db import RunLoad, Warehouse, snapshot_path
 
 ROOT = Path(__file__).resolve().parent.parent

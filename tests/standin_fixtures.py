@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.eutils import EutilsClient
-from pipelines.pubmed_xml import split_records
-from pipelines.standin import EutilsStandIn, StoredRecord, load_records
+from pubmed.eutils import EutilsClient
+from pubmed.parser import split_records
+from pubmed.standin.server import EutilsStandIn, StoredRecord, load_records
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KETAMINE_XML = DATA / "ketamine" / "ketamine-records.xml"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.alerts import (
+from claims.alerts import (
     AlertChannel,
     AlertDeliveryError,
     DeliveryResult,
@@ -27,7 +27,7 @@ from pipelines.alerts import (
     send_pending,
     webhook_payload,
 )
-from pipelines.claims import Alert
+from core.claim import Alert
 
 # Real records from data/ketamine/ketamine-records.xml; details as the nightly run words them.
 ALERTS = (

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from standin_fixtures import API_KEY, baseline_records
 
-from pipelines.standin import EutilsStandIn
+from pubmed.standin.server import EutilsStandIn
 from warehouse.db import Warehouse
 
 pytestmark = pytest.mark.slow

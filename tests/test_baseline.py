@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from standin_fixtures import KETAMINE_XML, ketamine_records
 
-from pipelines.article import LABEL_FIELDS, Article
+from core.article import LABEL_FIELDS, Article
+from core.settings import DATA_DIR
 from pipelines.baseline import run_baseline
 from pipelines.cli import main as cli_main
 from pipelines.fetch import ingest_flow
-from pipelines.pubmed_query import compile_query
-from pipelines.pubmed_xml import parse_record
-from pipelines.settings import DATA_DIR, load_topics
-from pipelines.standin import EutilsStandIn, load_records
+from pubmed.parser import parse_record
+from pubmed.query import compile_query
+from pubmed.standin.server import EutilsStandIn, load_records
+from pubmed.topics import load_topics
 from warehouse.db import Warehouse
 
 BASELINE_FILE = DATA_DIR / "pubmed" / "pubmed20n0014-sample.xml.gz"

@@ -27,8 +27,7 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from pylatexenc.latex2text import LatexNodes2Text
 
-from pipelines.article import Article
-from pipelines.citations import (
+from claims.citations import (
     format_ama,
     latex_escape,
     split_author,
@@ -36,7 +35,8 @@ from pipelines.citations import (
     to_csl_json,
     to_ris,
 )
-from pipelines.pubmed_xml import iter_records
+from core.article import Article
+from pubmed.parser import iter_records
 from warehouse.db import RunLoad, Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

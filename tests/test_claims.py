@@ -14,25 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.article import Article
-from pipelines.claims import (
-    Claim,
-    ClaimEvent,
-    Evidence,
-    EvidenceQuery,
-    RegistryError,
-    WatchState,
-    apply_events,
-    cebm_level,
-    check_event,
-    parse_registry,
-    recommended_citations,
-    summarise,
-    support_status,
-    watch,
-)
-from pipelines.pubmed_xml import iter_records
-from pipelines.settings import CLAIMS_FILE, load_claims
+from claims.registry import RegistryError, apply_events, check_event, load_claims, parse_registry
+from claims.support import cebm_level, recommended_citations, summarise, support_status
+from claims.watch import watch
+from core.article import Article
+from core.claim import Claim, ClaimEvent, Evidence, EvidenceQuery, WatchState
+from core.settings import CLAIMS_FILE
+from pubmed.parser import iter_records
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 21, 4, 0)

@@ -9,15 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.claims_inbox import merge_pending_decisions, new_claim_event, save_claim_event
-from dashboards.corrections import new_correction
-from pipelines.article import Article
-from pipelines.claims_flow import claims_flow, load_claim_supports, refresh_claim_support
-from pipelines.classify import classify_articles
+from claims.decisions import new_claim_event
+from claims.refresh import load_claim_supports, refresh_claim_support
+from claims.registry import load_claims
+from core.article import Article
+from core.settings import CLAIMS_FILE
+from labels.corrections import new_correction
+from labels.shipped import classify_articles
+from pipelines.claims_flow import claims_flow
 from pipelines.cli import main as cli_main
-from pipelines.pubmed_xml import iter_records
-from pipelines.settings import CLAIMS_FILE, load_claims
+from pubmed.parser import iter_records
 from warehouse.db import RunLoad, Warehouse, snapshot_path
+from warehouse.inbox import merge_inbox, save_claim_event
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,7 +68,7 @@ def test_every_registry_claim_gets_its_support(db: Path, labelled: list[Article]
 
 
 def claim_designs(claim) -> set[str]:  # type: ignore[no-untyped-def]
-    from pipelines.claims import designs_at_or_above
+    from core.article import designs_at_or_above
 
     return set(designs_at_or_above(claim.evidence.min_design))
 
@@ -105,8 +108,8 @@ def test_decisions_from_the_dashboard_file_are_merged_once_and_publish_only_appr
         cited_pmids=recommended[:2],
     )
     save_claim_event(db, event)
-    assert merge_pending_decisions(db) == 1
-    assert merge_pending_decisions(db) == 0, "merging is idempotent"
+    assert merge_inbox(db).decisions == 1
+    assert merge_inbox(db).decisions == 0, "merging is idempotent"
     refresh_claim_support(db, CLAIMS_FILE, None)
     supports = {s.claim_id: s for s in load_claim_supports(db)}
     assert supports["chronic-pain"].status == "approved"

@@ -20,10 +20,11 @@ import pytest
 from standin_fixtures import ketamine_records
 from test_alerts import HttpSink, http_sink  # noqa: F401  (the fixture is used by name)
 
-from dashboards.claims_inbox import new_claim_event, save_claim_event
+from claims.decisions import new_claim_event
+from claims.registry import load_claims
+from core.settings import TOPICS_FILE
 from pipelines.fetch import ingest_flow
-from pipelines.settings import TOPICS_FILE, load_claims
-from pipelines.standin import (
+from pubmed.standin.server import (
     DATETYPES,
     PUBMED_PROLOG,
     EutilsStandIn,
@@ -31,6 +32,7 @@ from pipelines.standin import (
     read_records,
 )
 from warehouse.db import Warehouse
+from warehouse.inbox import save_claim_event
 
 NIGHT_1 = date(2026, 11, 20)
 NIGHT_2 = date(2026, 11, 21)

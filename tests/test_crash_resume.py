@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from standin_fixtures import ketamine_records
 
-from pipelines.standin import EutilsStandIn, Fault
+from pubmed.standin.server import EutilsStandIn, Fault
 from warehouse.db import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,9 +20,9 @@ from dashboard_fixtures import (
 )
 from streamlit.testing.v1 import AppTest
 
-from dashboards.corrections import merge_pending_corrections, read_corrections
-from pipelines.citations import format_ama
+from claims.citations import format_ama
 from warehouse.db import RunLoad, Warehouse
+from warehouse.inbox import merge_inbox, read_inbox
 
 SUBLINGUAL = "34092024"
 REVIEWERS = "Dr Ada Lovelace, Dr Grace Hopper"
@@ -226,7 +226,7 @@ def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) 
         }
     ]
     with Warehouse.open(private_warehouse) as wh:
-        assert wh.correction_rows() == read_corrections(private_warehouse)
+        assert wh.correction_rows() == read_inbox(private_warehouse).corrections
     assert labelled(at.selectbox, "New value").value == "rct"  # a fresh form, current value
     assert labelled(at.text_area, "Reason").value == ""
 
@@ -237,7 +237,7 @@ def test_a_correction_needs_a_reviewer_and_a_reason(private_warehouse: Path, ser
     assert at.error[0].value == "Not saved: say why: a correction needs a reason."
     at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "Primary missed.", None)
     assert at.error[0].value == "Not saved: a correction needs a reviewer."
-    assert read_corrections(private_warehouse) == []
+    assert read_inbox(private_warehouse).corrections == []
 
 
 def test_without_configured_reviewers_there_is_no_form(labelled_warehouse: Path, serve) -> None:
@@ -277,7 +277,7 @@ def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
         assert labels.loc["Conditions", "Source"].endswith("(pending merge)")
         assert "Chronic pain × Efficacy" in page("evidence_map").html[0].value
         assert "aria-label='Anxiety × Efficacy: 1 studies'" in page("evidence_map").html[0].value
-    assert merge_pending_corrections(private_warehouse) == 1
+    assert merge_inbox(private_warehouse).corrections == 1
 
 
 def test_the_pipeline_page(private_warehouse: Path, serve) -> None:

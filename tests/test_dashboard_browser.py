@@ -31,9 +31,8 @@ from dashboard_fixtures import (
     shared_warehouse,
 )
 
-from dashboards.claims_inbox import pending_decisions
-from dashboards.corrections import merge_pending_corrections, read_corrections
 from warehouse.db import Warehouse
+from warehouse.inbox import merge_inbox, read_inbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -283,7 +282,7 @@ def test_submit_a_correction_and_see_it_applied(page, server: Server) -> None:  
     assert page.get_by_label("Reason").input_value() == ""  # the form is fresh again
     shoot(page, "correction", 2700)
     with Warehouse.open(server.db) as wh:  # merged into the warehouse at once: it was free
-        assert wh.correction_rows() == read_corrections(server.db)
+        assert wh.correction_rows() == read_inbox(server.db).corrections
     page.goto(f"{server.url}studies?condition=chronic_pain&outcome=efficacy&min_design=rct")
     page.get_by_text(f"{rcts + 1} studies match").wait_for()
 
@@ -304,7 +303,7 @@ def test_approve_a_claim_and_see_it_approved(page, server: Server, timings) -> N
     page.get_by_text("Approved: what the site may say").wait_for()
     page.get_by_role("cell", name=reason).wait_for()  # the history: who, when, why
     assert timings["Claims"]["server"] < RENDER_BUDGET_SECONDS, timings
-    events, _ = pending_decisions(server.db)
+    events = read_inbox(server.db).events
     assert [(e.claim_id, e.action, e.reviewer, e.reason) for e in events] == [
         (CLAIM, "approve", REVIEWER, reason)
     ]
@@ -327,7 +326,7 @@ def test_the_app_keeps_working_while_a_nightly_load_runs(page, server: Server) -
         page.get_by_text("it shows now and the nightly job merges it").wait_for()
         page.get_by_role("cell", name=re.compile(r"\(pending merge\)$")).wait_for()
         assert page.get_by_text(re.compile("lock", re.IGNORECASE)).count() == 0
-    merge_pending_corrections(server.db)
+    merge_inbox(server.db)
     with Warehouse.open(server.db) as wh:
-        assert wh.correction_rows() == read_corrections(server.db)
+        assert wh.correction_rows() == read_inbox(server.db).corrections
         assert "finding" in {row["field"] for row in wh.correction_rows()}

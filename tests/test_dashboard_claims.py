@@ -13,12 +13,13 @@ import pytest
 from dashboard_fixtures import RETRACTED_PMID, copy_warehouse, nightly_load, shared_warehouse
 from streamlit.testing.v1 import AppTest
 
+from claims.refresh import refresh_claim_support
+from claims.registry import load_claims
+from core.claim import ClaimEvent
+from core.settings import CLAIMS_FILE
 from dashboards.claim_board import SUPPORT_NAMES, query_in_words
-from dashboards.claims_inbox import merge_pending_decisions, pending_decisions
-from pipelines.claims import ClaimEvent
-from pipelines.claims_flow import refresh_claim_support
-from pipelines.settings import CLAIMS_FILE, load_claims
 from warehouse.db import Warehouse, snapshot_path
+from warehouse.inbox import merge_inbox, read_inbox
 
 REVIEWERS = "Dr Ada Lovelace, Dr Grace Hopper"
 RENDER_BUDGET_SECONDS = 2.0
@@ -128,7 +129,7 @@ def test_approving_a_claim_shows_it_at_once_and_records_who_when_why(
     assert claims_table(at).loc[CLAIM, "Status"] == "Approved"
     claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == CLAIM)
     assert at.success[1].value.startswith(f"**{CLAIM}**: {claim.wording}")
-    events, _ = pending_decisions(private_warehouse)
+    events = read_inbox(private_warehouse).events
     assert len(events) == 1
     event = events[0]
     assert (event.claim_id, event.action, event.reviewer, event.reason) == (
@@ -160,7 +161,7 @@ def test_a_decision_needs_a_reason_and_a_reviewer(private_warehouse: Path, serve
     assert at.error[0].value == "Not saved: say why: a decision needs a reason."
     at = decide(claims_page(claim=CLAIM), "Looks right.", reviewer=None)
     assert at.error[0].value == "Not saved: a decision needs the reviewer's name."
-    assert pending_decisions(private_warehouse) == ([], [])
+    assert not read_inbox(private_warehouse)
     assert claims_table(at).loc[CLAIM, "Status"] == "Draft"
 
 
@@ -199,7 +200,7 @@ def test_acknowledging_an_alert_hides_it(private_warehouse: Path, serve) -> None
     assert claims_table(at).loc[CLAIM, "Open alerts"] == 0
     assert not [b for b in at.button if b.label == "Acknowledge"]
     assert any(c.value.startswith("No open alerts") for c in at.caption)
-    _, acks = pending_decisions(private_warehouse)
+    acks = read_inbox(private_warehouse).acks
     assert [(a["alert_id"], a["reviewer"], a["note"]) for a in acks] == [
         (alert_id, "Dr Ada Lovelace", "Citation swapped on the site.")
     ]
@@ -218,7 +219,7 @@ def test_a_decision_while_the_nightly_load_holds_the_warehouse(
         assert claims_table(at).loc[CLAIM, "Status"] == "Approved"
         assert at.table[0].value["Status"].tolist() == ["pending merge"]
         assert not any("lock" in str(w.value).lower() for w in (*at.warning, *at.info))
-    events, _ = pending_decisions(private_warehouse)
-    assert merge_pending_decisions(private_warehouse) == 1  # as the nightly's claims task does
+    events = read_inbox(private_warehouse).events
+    assert merge_inbox(private_warehouse).decisions == 1  # as the nightly's claims task does
     with Warehouse.open(private_warehouse) as wh:
         assert wh.claim_events() == events

@@ -21,21 +21,16 @@ from dashboard_fixtures import (
     shared_warehouse,
 )
 
+from core.article import Article
 from dashboards.context import Context
-from dashboards.corrections import (
-    merge_pending_corrections,
-    new_correction,
-    read_corrections,
-    save_correction,
-    try_merge_pending,
-)
 from dashboards.data import ensure_ready
 from dashboards.filters import Filters, search_params
 from dashboards.reads import COPIED, DASH_VIEWS
 from dashboards.records import article_from_row
 from dashboards.taxonomy import design_rank
-from pipelines.article import Article
+from labels.corrections import new_correction
 from warehouse.db import SQL_DIR, Warehouse, snapshot_path
+from warehouse.inbox import merge_inbox, read_inbox, save_correction, try_merge_inbox
 
 SUBLINGUAL = "34092024"
 
@@ -61,7 +56,7 @@ def read(db: Path, name: str, params: dict[str, Any] | None = None, pending=()) 
 
 def read_copy(db: Path, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """A read as the app makes it from its in-memory copy of the snapshot's marts."""
-    with Warehouse.open_memory_copy(snapshot_path(db), COPIED, read_corrections(db)) as wh:
+    with Warehouse.open_memory_copy(snapshot_path(db), COPIED, read_inbox(db).corrections) as wh:
         return wh.query_frame(name, params or {})
 
 
@@ -198,7 +193,7 @@ def correct_design(db: Path, value: str = "rct") -> Any:
         reviewer="Dr Ada Lovelace",
         reason="the abstract reports a randomised comparison",
     )
-    save_correction(db, correction)
+    save_correction(db, correction.row())
     return correction
 
 
@@ -211,7 +206,7 @@ def test_a_correction_shows_at_once_and_wins_over_the_model(private_warehouse: P
     db = private_warehouse
     rcts_before = cell_rcts(db)
     correction = correct_design(db)
-    pending = read_corrections(db)
+    pending = read_inbox(db).corrections
     assert [r["correction_id"] for r in pending] == [correction.correction_id]
     study = read(db, "dash_study", {"pmid": SUBLINGUAL}, pending).iloc[0]
     assert (study["design"], list(study["corrected_fields"])) == ("rct", ["design"])
@@ -231,22 +226,23 @@ def test_a_correction_shows_at_once_and_wins_over_the_model(private_warehouse: P
 def test_corrections_merge_once_by_id_and_reach_the_warehouse(private_warehouse: Path) -> None:
     db = private_warehouse
     first, second = correct_design(db, "rct"), correct_design(db, "nonrandomized_trial")
-    assert merge_pending_corrections(db) == 2
-    assert merge_pending_corrections(db) == 0
+    assert merge_inbox(db).corrections == 2
+    assert merge_inbox(db).corrections == 0
     with Warehouse.open(db) as wh:
         stored = wh.correction_rows()
         ((design, fields),) = wh.query(
             "SELECT design, corrected_fields FROM marts.articles_current WHERE pmid = ?",
             [SUBLINGUAL],
         )
-    assert stored == read_corrections(db)
+    assert stored == read_inbox(db).corrections
     assert [r["correction_id"] for r in stored] == [first.correction_id, second.correction_id]
     assert (design, fields) == ("nonrandomized_trial", ["design"])
     # the nightly merge does not publish; the app's does when it merges (here: nothing new)
-    assert read(db, "dash_pending_count", pending=read_corrections(db))["pending"][0] == 2
-    assert try_merge_pending(db, republish=True) == 0
-    assert read(db, "dash_pending_count", pending=read_corrections(db))["pending"][0] == 0
-    assert len(read_corrections(db)) == 2  # the app's file keeps every correction
+    assert read(db, "dash_pending_count", pending=read_inbox(db).corrections)["pending"][0] == 2
+    merged = try_merge_inbox(db, republish=True)
+    assert merged is not None and merged.corrections == 0
+    assert read(db, "dash_pending_count", pending=read_inbox(db).corrections)["pending"][0] == 0
+    assert len(read_inbox(db).corrections) == 2  # the app's file keeps every correction
 
 
 def test_the_app_skips_and_the_nightly_waits_while_the_warehouse_is_busy(
@@ -255,12 +251,12 @@ def test_the_app_skips_and_the_nightly_waits_while_the_warehouse_is_busy(
     db = private_warehouse
     correction = correct_design(db)
     with nightly_load(db):
-        assert try_merge_pending(db) is None
+        assert try_merge_inbox(db) is None
         with pytest.raises(TimeoutError):
-            merge_pending_corrections(db, wait_seconds=0.2)
-        pending = read_corrections(db)
+            merge_inbox(db, wait_seconds=0.2)
+        pending = read_inbox(db).corrections
         assert read(db, "dash_study", {"pmid": SUBLINGUAL}, pending)["design"][0] == "rct"
-    assert merge_pending_corrections(db, wait_seconds=5) == 1
+    assert merge_inbox(db, wait_seconds=5).corrections == 1
     with Warehouse.open(db) as wh:
         assert [r["correction_id"] for r in wh.correction_rows()] == [correction.correction_id]
 

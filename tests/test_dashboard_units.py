@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from dashboard_fixtures import seed_articles
 
+from claims.citations import format_ama
+from core.article import CONDITIONS, OUTCOMES, Article
 from dashboards.context import context_from, reviewer_names
-from dashboards.corrections import corrections_path, new_correction, parse_value
 from dashboards.evidence import (
     cell_link,
     cumulative_strong,
@@ -24,10 +25,9 @@ from dashboards.evidence import (
 from dashboards.filters import Filters, search_params, search_terms
 from dashboards.records import article_from_row, label_rows
 from dashboards.serve import parse_args, streamlit_command
-from dashboards.taxonomy import CONDITIONS, OUTCOMES
-from pipelines.article import Article
-from pipelines.citations import format_ama
+from labels.corrections import new_correction, parse_value
 from warehouse.db import snapshot_path
+from warehouse.inbox import corrections_path
 
 
 def article(pmid: str) -> Article:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipelines.standin import EutilsStandIn
+from pubmed.standin.server import EutilsStandIn
 from warehouse.db import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]

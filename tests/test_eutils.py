@@ -24,8 +24,8 @@ from standin_fixtures import (
     with_date_revised,
 )
 
-from pipelines.article import Article
-from pipelines.eutils import (
+from core.article import Article
+from pubmed.eutils import (
     ESEARCH_CAP,
     EutilsError,
     EutilsQueryError,
@@ -35,10 +35,10 @@ from pipelines.eutils import (
     parse_esearch,
     split_window,
 )
-from pipelines.pubmed_query import compile_query
-from pipelines.pubmed_xml import parse_bytes
-from pipelines.settings import load_topics
-from pipelines.standin import EutilsStandIn, Fault, FaultPolicy
+from pubmed.parser import parse_bytes
+from pubmed.query import compile_query
+from pubmed.standin.server import EutilsStandIn, Fault, FaultPolicy
+from pubmed.topics import load_topics
 
 __all__ = ["standin"]  # the fixture, imported for pytest
 

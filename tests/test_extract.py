@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.article import AbstractSection, Article
-from pipelines.extract import (
+from core.article import AbstractSection, Article
+from labels.extract import (
     extract_drug,
     extract_key_finding,
     extract_routes,

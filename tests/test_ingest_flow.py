@@ -10,12 +10,13 @@ from datetime import date
 import pytest
 from standin_fixtures import API_KEY, ketamine_records, with_date_revised
 
-from pipelines.article import LABEL_FIELDS, Article
-from pipelines.eutils import EutilsClient
+from core.article import LABEL_FIELDS, Article
+from core.settings import DATA_DIR
 from pipelines.fetch import ingest_flow
-from pipelines.pubmed_xml import parse_record, split_records
-from pipelines.settings import DATA_DIR, load_topics
-from pipelines.standin import EutilsStandIn, Fault, FaultPolicy, StoredRecord
+from pubmed.eutils import EutilsClient
+from pubmed.parser import parse_record, split_records
+from pubmed.standin.server import EutilsStandIn, Fault, FaultPolicy, StoredRecord
+from pubmed.topics import load_topics
 from warehouse.db import Warehouse
 
 NIGHT_1 = date(2026, 11, 20)

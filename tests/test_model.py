@@ -10,8 +10,9 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from pipelines.article import LABEL_FIELDS, Article
-from pipelines.model import (
+from core.article import LABEL_FIELDS, Article
+from core.settings import PROJECT_DIR
+from labels.model import (
     CONDITIONS,
     DEFAULT_MODEL_PATH,
     DESIGNS,
@@ -29,9 +30,8 @@ from pipelines.model import (
     normalise,
     transform_terms,
 )
-from pipelines.pubmed_xml import iter_records
-from pipelines.settings import PROJECT_DIR
-from pipelines.training import load_seed, train_models
+from labels.training import load_seed, train_models
+from pubmed.parser import iter_records
 
 DATA = PROJECT_DIR / "data"
 FAST = ModelConfig(

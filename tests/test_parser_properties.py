@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.article import Article, Deletion, Quarantined
-from pipelines.pubmed_xml import (
+from core.article import Article, Deletion, Quarantined
+from pubmed.parser import (
     HostileXMLError,
     PubmedXMLError,
     TruncatedXMLError,

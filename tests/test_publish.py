@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.article import Article
-from pipelines.citations import format_ama
-from pipelines.claims import ClaimSupport
-from pipelines.publish import CSP, render_site, write_site
-from pipelines.pubmed_xml import iter_records
+from claims.citations import format_ama
+from claims.site import CSP, render_site, write_site
+from core.article import Article
+from core.claim import ClaimSupport
+from pubmed.parser import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 KETAMINE_XML = ROOT / "data" / "ketamine" / "ketamine-records.xml"

@@ -7,10 +7,10 @@ from functools import cache
 import pytest
 from standin_fixtures import KETAMINE_XML
 
-from pipelines.article import Article
-from pipelines.pubmed_query import QuerySyntaxError, SearchDocument, compile_query
-from pipelines.pubmed_xml import parse_bytes
-from pipelines.settings import load_topics
+from core.article import Article
+from pubmed.parser import parse_bytes
+from pubmed.query import QuerySyntaxError, SearchDocument, compile_query
+from pubmed.topics import load_topics
 
 PTSD = Article(
     pmid="1",

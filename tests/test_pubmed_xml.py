@@ -1,4 +1,4 @@
-"""pipelines.pubmed_xml on real PubMed XML: fields, hostile input, damage, truncation, memory."""
+"""pubmed.parser on real PubMed XML: fields, hostile input, damage, truncation, memory."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.article import AbstractSection, Article, Deletion, Quarantined
-from pipelines.pubmed_xml import (
+from core.article import AbstractSection, Article, Deletion, Quarantined
+from pubmed.parser import (
     HostileXMLError,
     PubmedXMLError,
     TruncatedXMLError,

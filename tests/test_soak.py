@@ -18,10 +18,10 @@ import pytest
 from standin_fixtures import API_KEY, ketamine_records, with_date_revised
 
 from pipelines.fetch import ingest_flow
-from pipelines.pubmed_query import compile_query
-from pipelines.pubmed_xml import parse_record
-from pipelines.settings import load_topics
-from pipelines.standin import EutilsStandIn, FaultPolicy, StoredRecord
+from pubmed.parser import parse_record
+from pubmed.query import compile_query
+from pubmed.standin.server import EutilsStandIn, FaultPolicy, StoredRecord
+from pubmed.topics import load_topics
 from warehouse.db import Warehouse
 
 # Thirty Prefect flow runs: about 2 minutes on a quiet machine, up to 7 on a loaded one.

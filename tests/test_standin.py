@@ -28,8 +28,8 @@ from standin_fixtures import (
     with_date_revised,
 )
 
-from pipelines.pubmed_xml import parse_bytes
-from pipelines.standin import (
+from pubmed.parser import parse_bytes
+from pubmed.standin.server import (
     PUBMED_PROLOG,
     RETSTART_ERROR,
     EutilsStandIn,
@@ -276,7 +276,7 @@ def test_undated_records_can_be_given_a_date() -> None:
 def test_the_shell_command_serves_until_interrupted() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.standin", "--xml", str(KETAMINE_XML), "--port", "0"],
+        [sys.executable, "-m", "pubmed.standin.server", "--xml", str(KETAMINE_XML), "--port", "0"],
         stdout=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.corrections import new_correction, save_correction
-from pipelines.article import Article
-from pipelines.classify import combine_training_inputs, relabel_warehouse
+from core.article import Article
+from labels.corrections import new_correction
+from labels.evaluation import format_training_report
+from labels.model import DEFAULT_MODEL_PATH, load_models
+from labels.retrain import combine_training_inputs, relabel_warehouse
 from pipelines.cli import main as cli_main
-from pipelines.model import DEFAULT_MODEL_PATH, load_models
-from pipelines.model_report import format_training_report
-from pipelines.pubmed_xml import iter_records
+from pubmed.parser import iter_records
 from warehouse.db import RunLoad, Warehouse
+from warehouse.inbox import save_correction
 
 REPO = Path(__file__).resolve().parents[1]
 KETAMINE_XML = REPO / "data" / "ketamine" / "ketamine-records.xml"
@@ -85,7 +86,7 @@ def test_train_command_learns_from_the_warehouse_and_records_the_version(
         reviewer="Dr. Reviewer",
         reason="one patient described",
     )
-    save_correction(db, correction)  # pending in the dashboard's own file, as the app leaves it
+    save_correction(db, correction.row())  # pending in the dashboard's file, as the app leaves it
 
     out = tmp_path / "models"
     assert cli_main(["train", "--db", str(db), "--out", str(out), "--no-cv"]) == 0

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.article import Article
-from pipelines.model import DEFAULT_MODEL_PATH, ModelConfig, design_rule, load_models
-from pipelines.pubmed_xml import iter_records
-from pipelines.settings import PROJECT_DIR
-from pipelines.training import (
+from core.article import Article
+from core.settings import PROJECT_DIR
+from labels.model import DEFAULT_MODEL_PATH, ModelConfig, design_rule, load_models
+from labels.training import (
     GOALS,
     Correction,
     build_distant_labels,
@@ -22,6 +21,7 @@ from pipelines.training import (
     repository_inputs,
     train_models,
 )
+from pubmed.parser import iter_records
 
 DATA = PROJECT_DIR / "data"
 # Small settings for tests: fewer features, no inner threshold folds.
@@ -166,7 +166,7 @@ def test_training_is_deterministic(seed, efetch_records) -> None:  # type: ignor
 
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_models() -> None:
-    """``python -m pipelines.training`` on the repository's data gives the committed models."""
+    """``python -m labels.training`` on the repository's data gives the committed models."""
     records, labels, distant = repository_inputs(PROJECT_DIR)
     trained, report = train_models(records, labels, distant)
     shipped = load_models(DEFAULT_MODEL_PATH)

@@ -23,8 +23,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.article import AbstractSection, Article, Quarantined
-from pipelines.pubmed_xml import iter_records
+from core.article import AbstractSection, Article, Quarantined
+from pubmed.parser import iter_records
 from warehouse.db import (
     ARTICLE_COLUMNS,
     BOOKKEEPING_COLUMNS,
@@ -456,7 +456,7 @@ CHILD = textwrap.dedent(
     """
     import gzip, logging, os, sys
     from datetime import date, datetime
-    from pipelines.article import Article
+    from core.article import Article
     from warehouse.db import RawBatch, RunLoad, Warehouse
 
     class Announce(logging.Handler):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.window import HISTORY_START, Window, batched, plan_window
+from pubmed.window import HISTORY_START, Window, batched, plan_window
 
 TODAY = date(2026, 11, 27)
 

@@ -30,17 +30,8 @@ from typing import Any, Self
 
 import duckdb
 
-from pipelines.article import LABEL_FIELDS, AbstractSection, Article, Quarantined
-from pipelines.claims import (
-    Alert,
-    Claim,
-    ClaimEvent,
-    ClaimResults,
-    Evidence,
-    SupportSummary,
-    WatchState,
-    designs_at_or_above,
-)
+from core.article import LABEL_FIELDS, AbstractSection, Article, Quarantined, designs_at_or_above
+from core.claim import Alert, Claim, ClaimEvent, ClaimResults, Evidence, SupportSummary, WatchState
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SCHEMA_LAYERS = ("raw", "staging", "marts")

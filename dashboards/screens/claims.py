@@ -12,6 +12,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from claims.citations import doi_url, format_ama, pubmed_url, to_bibtex, to_csl_json, to_ris
+from claims.decisions import new_alert_ack, new_claim_event
+from core.article import Article
+from core.claim import GRADE_LEVELS, Claim, ClaimEvent
 from dashboards.charts import claim_evidence_chart
 from dashboards.claim_board import (
     GRADE_NAMES,
@@ -29,15 +33,12 @@ from dashboards.claim_board import (
     query_in_words,
     unmerged,
 )
-from dashboards.claims_inbox import new_claim_event, save_alert_ack, save_claim_event
 from dashboards.context import Context, current_context
 from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
 from dashboards.records import article_from_row, plain
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, reviewer_identity, timed_page
-from pipelines.article import Article
-from pipelines.citations import doi_url, format_ama, pubmed_url, to_bibtex, to_csl_json, to_ris
-from pipelines.claims import GRADE_LEVELS, Claim, ClaimEvent
+from warehouse.inbox import save_alert_ack, save_claim_event
 
 FLASH_KEY = "claims.flash"
 GENERATION_KEY = "claims.saved"  # decisions saved in this session: renews the forms
@@ -131,7 +132,7 @@ def _ack_form(ctx: Context, alert_id: str, who: Identity) -> None:
         submitted = st.form_submit_button("Acknowledge")
     if submitted:
         try:
-            save_alert_ack(ctx.db_path, alert_id, reviewer or "", note)
+            save_alert_ack(ctx.db_path, new_alert_ack(alert_id, reviewer or "", note))
         except ValueError as exc:
             st.error(f"Not saved: {exc}.")
             return

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.article import CONDITIONS, FINDINGS, OUTCOMES
 from dashboards.context import Context, current_context
 from dashboards.data import read_frame
 from dashboards.evidence import studies_table
 from dashboards.filters import SORTS, Filters, search_params
 from dashboards.navigation import page
-from dashboards.taxonomy import CONDITIONS, FINDINGS, OUTCOMES, display
+from dashboards.taxonomy import display
 from dashboards.widgets import filter_sidebar, initial_filters, remember_filters, timed_page
 
 LIMIT = 500

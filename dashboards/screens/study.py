@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from claims.citations import format_ama
+from core.article import Article
 from dashboards.context import Context, current_context
-from dashboards.corrections import new_correction, save_correction
 from dashboards.data import merge_now, read_frame
 from dashboards.evidence import DOI, PUBMED
 from dashboards.records import (
@@ -18,10 +19,10 @@ from dashboards.records import (
     corrections_table,
     label_rows,
 )
-from dashboards.taxonomy import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, display
+from dashboards.taxonomy import display
 from dashboards.widgets import Identity, reviewer_identity, timed_page
-from pipelines.article import Article
-from pipelines.citations import format_ama
+from labels.corrections import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, new_correction
+from warehouse.inbox import save_correction
 
 FLASH_KEY = "study.flash"
 GENERATION_KEY = "study.saved"  # corrections saved in this session: renews the form
@@ -189,7 +190,7 @@ def _save(
         st.error(f"Not saved: {exc}.")
         return
     try:
-        save_correction(ctx.db_path, correction)
+        save_correction(ctx.db_path, correction.row())
     except BlockingIOError:
         st.warning(
             "Not saved: the corrections file is busy. Your entry is still in the form; "

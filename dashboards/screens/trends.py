@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.article import CONDITIONS
 from dashboards.charts import trend_chart
 from dashboards.context import current_context
 from dashboards.data import read_frame
 from dashboards.evidence import cumulative_strong
-from dashboards.taxonomy import CONDITIONS, display
+from dashboards.taxonomy import display
 from dashboards.widgets import filter_sidebar, initial_filters, remember_filters, timed_page
 
 

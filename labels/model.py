@@ -7,7 +7,7 @@ class-balanced logistic regression, reads the blocks its config names. sklearn f
 vocabularies; transforms go through ``TermIndex``, which gives the same matrices several times
 faster (the classifier's throughput is bounded by these transforms and the extraction rules).
 finding and design are multi-class; conditions and outcomes are one binary model per label with
-thresholds tuned on inner folds. Rules from ``pipelines.extract`` fill drug, routes, sample size
+thresholds tuned on inner folds. Rules from ``labels.extract`` fill drug, routes, sample size
 and key finding; design rules read stated designs (TAXONOMY.md) before the classifier. The file
 format is skops with no trusted types beyond its defaults: loading cannot run code.
 """
@@ -30,8 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
-from pipelines import extract
-from pipelines.article import (
+from core.article import (
     CONDITIONS,
     DESIGNS,
     DRUGS,
@@ -41,6 +40,7 @@ from pipelines.article import (
     ROUTES,
     Article,
 )
+from labels import extract
 
 __all__ = [
     "CONDITIONS",

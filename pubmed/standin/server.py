@@ -10,13 +10,12 @@ can be scripted to fail (429, 5xx, resets, slow or truncated answers) so retries
     with EutilsStandIn(records=[Path("data/ketamine/ketamine-records.xml")]) as standin:
         client = EutilsClient(standin.base_url, email=..., tool=...)
 
-From the shell: ``python -m pipelines.standin --xml FILE... --port N``.
+From the shell: ``python -m pubmed.standin.server --xml FILE... --port N``.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import io
 import json
 import random
@@ -36,9 +35,10 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
-from pipelines.article import Article, Deletion
-from pipelines.pubmed_query import QuerySyntaxError, SearchDocument, compile_query
-from pipelines.pubmed_xml import parse_deletions, parse_record, split_records
+from core.article import Article, Deletion
+from pubmed.files import open_xml
+from pubmed.parser import parse_deletions, parse_record, split_records
+from pubmed.query import QuerySyntaxError, SearchDocument, compile_query
 
 ESEARCH_CAP = 9999
 PUBMED_PROLOG = (
@@ -59,7 +59,6 @@ RETSTART_ERROR = (
 )
 DATETYPES = ("edat", "crdt", "mdat", "pdat")
 FAULT_KINDS = frozenset({"429", "500", "502", "503", "reset", "slow", "truncate", "error"})
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -162,10 +161,7 @@ def load_records(sources: Iterable[Path | str | bytes]) -> list[StoredRecord]:
         if isinstance(source, bytes):
             out += read_records(io.BytesIO(source))[0]
             continue
-        with Path(source).open("rb") as handle:
-            stream: BinaryIO = handle
-            if handle.peek(2)[:2] == GZIP_MAGIC:
-                stream = gzip.GzipFile(fileobj=handle)  # type: ignore[assignment]
+        with open_xml(source) as stream:
             out += read_records(stream)[0]
     return out
 
@@ -627,13 +623,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve PubMed XML files as E-utilities until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m pipelines.standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pubmed.standin.server", description=__doc__)
     parser.add_argument("--xml", nargs="+", type=Path, help="PubMed XML files (plain or .gz)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--api-key", action="append", help="accept only these keys")
     args = parser.parse_args(argv)
-    default = Path(__file__).resolve().parent.parent / "data" / "ketamine" / "ketamine-records.xml"
+    default = Path(__file__).resolve().parents[2] / "data" / "ketamine" / "ketamine-records.xml"
     standin = EutilsStandIn(
         args.xml or [default], api_keys=args.api_key, host=args.host, port=args.port
     )

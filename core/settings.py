@@ -6,18 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import yaml
-
-if TYPE_CHECKING:
-    from pipelines.claims import Claim
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = Path("warehouse") / "evidence.duckdb"
-TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
+TOPICS_FILE = PROJECT_DIR / "pubmed" / "topics.yaml"
 CLAIMS_FILE = PROJECT_DIR / "claims" / "registry.yaml"
 DATA_DIR = PROJECT_DIR / "data"
 
@@ -71,31 +64,3 @@ class Settings:
             values["backoff_base"] = float(env["EVIDENCE_BACKOFF_BASE"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class TopicQueries:
-    """The condition queries, each already combined with the ketamine clause."""
-
-    queries: Mapping[str, str]
-
-
-def load_topics(path: Path = TOPICS_FILE) -> TopicQueries:
-    """Read the topic file and AND each condition query with the ketamine clause."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    ketamine = " ".join(doc["ketamine"].split())
-    queries = {
-        name: f"{ketamine} AND {' '.join(term.split())}" for name, term in doc["topics"].items()
-    }
-    return TopicQueries(queries=queries)
-
-
-def load_claims(path: Path = CLAIMS_FILE) -> list[Claim]:
-    """Read and check the claims registry (RegistryError names what is wrong, and where)."""
-    from pipelines.claims import RegistryError, parse_registry
-
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from None
-    return parse_registry(doc)

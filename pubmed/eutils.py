@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from pipelines.pubmed_xml import HostileXMLError, PubmedXMLError, split_records
+from pubmed.parser import HostileXMLError, PubmedXMLError, split_records
 
 T = TypeVar("T")
 

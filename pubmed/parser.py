@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, NoReturn
 
 from lxml import etree
 
-from pipelines.article import AbstractSection, Article, Deletion, Quarantined
+from core.article import AbstractSection, Article, Deletion, Quarantined
 
 
 class PubmedXMLError(ValueError):

@@ -9,7 +9,6 @@ deterministic given ``ModelConfig.random_state``.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import json
 import re
@@ -20,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from pipelines import extract
-from pipelines.article import Article
-from pipelines.model import (
+from core.article import Article
+from labels import extract
+from labels.model import (
     CONDITIONS,
     DESIGNS,
     DRUGS,
@@ -141,12 +140,12 @@ def load_seed(records_path: Path, labels_path: Path) -> tuple[list[Article], lis
 
 def load_distant_articles(paths: Iterable[Path]) -> list[Article]:
     """Parse PubMed XML files (plain or gzip) into articles that have an abstract."""
-    from pipelines.pubmed_xml import iter_records
+    from pubmed.files import open_xml
+    from pubmed.parser import iter_records
 
     out: list[Article] = []
     for path in paths:
-        opener = gzip.open if str(path).endswith(".gz") else open
-        with opener(path, "rb") as stream:
+        with open_xml(path) as stream:
             out.extend(
                 r
                 for r in iter_records(stream)  # type: ignore[arg-type]
@@ -780,9 +779,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train on the repository's data, write models/ and the reports; optionally cross-validate."""
     import argparse
 
-    from pipelines.settings import PROJECT_DIR
+    from core.settings import PROJECT_DIR
 
-    parser = argparse.ArgumentParser(prog="python -m pipelines.training", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m labels.training", description=main.__doc__)
     parser.add_argument("--root", type=Path, default=PROJECT_DIR)
     parser.add_argument(
         "--out", type=Path, default=None, help="models directory (default root/models)"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipelines.article import Article
+from core.article import Article
 
 __all__ = [
     "NULL_SAMPLE_DESIGNS",

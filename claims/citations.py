@@ -18,7 +18,7 @@ import bibtexparser
 import rispy
 from bibtexparser.model import Entry, Field
 
-from pipelines.article import Article
+from core.article import Article
 
 MAX_LISTED_AUTHORS = 6  # AMA: list up to 6 authors; past 6, the first 3 and "et al."
 AUTHORS_BEFORE_ET_AL = 3

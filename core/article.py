@@ -126,6 +126,15 @@ DESIGNS = (
 DRUGS = ("ketamine", "esketamine", "arketamine", "several", "not_studied")
 ROUTES = ("iv", "intranasal", "oral", "intramuscular", "sublingual", "subcutaneous")
 
+# Strength of evidence: TAXONOMY.md's design order, 1 strongest (the one home of this fact).
+DESIGN_RANK = {design: rank for rank, design in enumerate(DESIGNS, start=1)}
+
+
+def designs_at_or_above(min_design: str) -> list[str]:
+    """The designs at least as strong as min_design, strongest first."""
+    return [d for d in DESIGNS if DESIGN_RANK[d] <= DESIGN_RANK[min_design]]
+
+
 LABEL_FIELDS = (
     "conditions",
     "outcomes",

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pipelines.article import Article
+from core.article import Article
 
 Predicate = Callable[["SearchDocument"], bool]
 

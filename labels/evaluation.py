@@ -1,6 +1,6 @@
 """The training report as text for a terminal: held-out metrics, confusion matrices, calibration.
 
-Reads the JSON shape ``pipelines.training`` writes (``TrainingReport.to_json``), so the same
+Reads the JSON shape ``labels.training`` writes (``TrainingReport.to_json``), so the same
 function prints a fresh report and one stored in the warehouse's ``model_versions``.
 """
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pipelines.claims import Alert
+from core.claim import Alert
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DEFAULT_SITE_NAME = "Ketamine evidence"

@@ -19,9 +19,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from pipelines.article import DESIGNS, FINDINGS, Article
-from pipelines.citations import doi_url, format_ama, pubmed_url
-from pipelines.claims import ClaimSupport
+from claims.citations import doi_url, format_ama, pubmed_url
+from core.article import DESIGNS, FINDINGS, Article
+from core.claim import ClaimSupport
 
 PUBLISHED_STATUS = "approved"
 SCHEMA_VERSION = 1

@@ -1,0 +1,188 @@
+"""The claim records: what the registry says, what the director decided, what the evidence holds.
+
+Plain data that the warehouse stores and the claims rules compute; no rules live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from core.article import DRUGS, Article
+
+SUPPORT_STATUSES = ("supported", "mixed", "insufficient", "contradicted")
+CLAIM_STATUSES = ("draft", "approved", "withdrawn")
+CLAIM_ACTIONS = ("approve", "edit", "withdraw", "grade")
+GRADE_LEVELS = ("high", "moderate", "low", "very_low")
+DIRECTIONS = ("positive", "negative", "mixed")
+STUDIED_DRUGS = tuple(d for d in DRUGS if d != "not_studied")
+
+
+# Oxford CEBM 2011 levels for "does this intervention help?": 1 systematic review of
+# randomised trials, 2 randomised trial, 3 non-randomised controlled cohort or follow-up
+# study, 4 case series or case-control, 5 mechanism-based reasoning. Preclinical work and
+# narrative reviews sit at 5; `other` designs have no level.
+CEBM_LEVEL = {
+    "meta_analysis": "1",
+    "rct": "2",
+    "nonrandomized_trial": "3",
+    "observational": "3",
+    "case_report": "4",
+    "preclinical": "5",
+    "review": "5",
+}
+
+RECOMMENDED_LIMIT = 10
+HIGHLIGHT_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class EvidenceQuery:
+    """Which studies bear on a claim, in TAXONOMY.md's terms."""
+
+    conditions: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    finding: str = "positive"  # the direction that supports the claim
+    drugs: tuple[str, ...] = STUDIED_DRUGS
+    routes: tuple[str, ...] = ()
+    min_design: str = "rct"
+    terms: tuple[str, ...] = ()
+
+    @property
+    def opposing(self) -> str:
+        """The direction that counts against the claim."""
+        return "negative" if self.finding == "positive" else "positive"
+
+    @property
+    def terms_pattern(self) -> str | None:
+        """One case-insensitive regular expression for the terms, or None for no narrowing."""
+        return "|".join(f"(?:{t})" for t in self.terms) if self.terms else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim on the site: the registry's entry, with the director's decisions applied."""
+
+    claim_id: str
+    wording: str
+    page: str
+    status: str
+    evidence: EvidenceQuery
+    cited_pmids: tuple[str, ...] = ()
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimEvent:
+    """One decision on a claim by the medical director, kept forever with who, when and why."""
+
+    claim_id: str
+    action: str  # CLAIM_ACTIONS
+    reviewer: str
+    reason: str
+    decided_at: datetime
+    wording: str | None = None
+    cited_pmids: tuple[str, ...] | None = None
+    grade: str | None = None
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A study that matches a claim's evidence query, with what the support rules need."""
+
+    pmid: str
+    design: str
+    finding: str | None
+    sample_size: int | None = None
+    year: int | None = None
+    entry_date: date | None = None
+    retracted: bool = False
+    concern: bool = False
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimSupport:
+    """One claim as writers and the public site see it: wording, support and references.
+
+    Carries nothing internal: no reviewer names, no notes.
+    """
+
+    claim_id: str
+    wording: str
+    page: str
+    status: str  # CLAIM_STATUSES
+    support: str  # SUPPORT_STATUSES
+    cebm_level: str | None  # Oxford CEBM level of the best evidence, e.g. "1a"; None if none
+    grade: str | None  # GRADE certainty set by the medical director; None until set
+    counts_by_design: dict[str, int] = field(default_factory=dict)  # design -> studies
+    findings: dict[str, int] = field(default_factory=dict)  # finding -> studies
+    participants: int = 0
+    references: tuple[Article, ...] = ()  # recommended citations, strongest first, then newest
+    as_of: datetime | None = None  # when the data behind this was loaded
+
+
+ALERT_KINDS = (
+    "new_meta_analysis",  # a new meta-analysis matches an approved claim's evidence query
+    "new_rct",  # a new RCT matches it
+    "new_negative",  # a new study of any design points against the claim
+    "new_mixed",  # a new study with a mixed finding
+    "retraction",  # a study the claim cites was retracted
+    "concern",  # a study the claim cites got an expression of concern
+    "status_change",  # the claim's support status changed
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something that changed for an approved claim after a nightly run.
+
+    ``alert_id`` is stable for the same event (claim, kind, study or status change), so an
+    alert raised twice is stored and sent once.
+    """
+
+    alert_id: str
+    claim_id: str
+    kind: str  # ALERT_KINDS
+    pmid: str | None
+    detail: str  # one line a medical director can act on
+    created_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportSummary:
+    """What the support marts hold for one claim after a nightly run."""
+
+    claim_id: str
+    support: str
+    cebm_level: str | None
+    counts_by_design: dict[str, int]
+    findings: dict[str, int]
+    participants: int
+    strongest: tuple[str, ...]
+    newest: tuple[str, ...]
+    recommended: tuple[str, ...]
+    retracted: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """What the last watch saw of a claim: its evidence and its status."""
+
+    seen: frozenset[str]
+    status: str | None
+
+
+@dataclass(frozen=True)
+class ClaimResults:
+    """One refresh of every claim: decisions applied, evidence, support, and new alerts."""
+
+    claims: tuple[Claim, ...]
+    evidence: Mapping[str, Sequence[Evidence]]
+    summaries: Mapping[str, SupportSummary]
+    alerts: tuple[Alert, ...]
