@@ -3,6 +3,8 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
+# The bootstrap uv is pinned: a new uv release must not change what installs.
+UV_VERSION := 0.13.9
 
 .PHONY: install demo test lint bench clean
 
@@ -14,7 +16,7 @@ $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet uv
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 demo: install
 	$(BIN)/ketamine-evidence demo
@@ -25,6 +27,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/parse_bench.py

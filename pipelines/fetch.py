@@ -182,7 +182,7 @@ def _wait_all(futures: Iterable[PrefectFuture], progress: bool, total: int) -> l
     return results
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def ingest_flow(
     since: date | None = None,
     until: date | None = None,
@@ -199,8 +199,9 @@ def ingest_flow(
     prune_stale(spool.root.parent)
     client = client_for(settings)
     requests_before = client.request_count
-    retry = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay}
-    search, fetch = search_topic.with_options(**retry), fetch_batch.with_options(**retry)
+    retries, delay = settings.task_retries, settings.task_retry_delay
+    search = search_topic.with_options(retries=retries, retry_delay_seconds=delay)
+    fetch = fetch_batch.with_options(retries=retries, retry_delay_seconds=delay)
     try:
         searches = {t: search.submit(settings, q, window) for t, q in topics.queries.items()}
         matches = {topic: future.result() for topic, future in searches.items()}

@@ -25,18 +25,8 @@ import pytest
 
 from core.article import AbstractSection, Article, Quarantined
 from pubmed.parser import iter_records
-from warehouse.db import (
-    ARTICLE_COLUMNS,
-    BOOKKEEPING_COLUMNS,
-    COUNTABLE,
-    RUN_COUNTS,
-    RUN_STATS,
-    LoadCounts,
-    RawBatch,
-    RunLoad,
-    Warehouse,
-    snapshot_path,
-)
+from warehouse.base import ARTICLE_COLUMNS, BOOKKEEPING_COLUMNS, COUNTABLE, RUN_COUNTS, RUN_STATS
+from warehouse.db import LoadCounts, RawBatch, RunLoad, Warehouse, snapshot_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 KETAMINE_XML = PROJECT / "data" / "ketamine" / "ketamine-records.xml"
@@ -463,7 +453,7 @@ CHILD = textwrap.dedent(
         def emit(self, record):
             print(record.getMessage(), flush=True)
 
-    logger = logging.getLogger("warehouse.db")
+    logger = logging.getLogger("warehouse")
     logger.setLevel(logging.DEBUG)
     logger.addHandler(Announce())
     path, n = sys.argv[1], int(sys.argv[2])

@@ -281,9 +281,9 @@ def _decision_form(ctx: Context, claim: Claim, row: dict[str, Any] | None, who: 
         if action == "grade":
             grade = st.selectbox(
                 "GRADE certainty",
-                GRADE_LEVELS,
+                list(GRADE_LEVELS),
                 index=GRADE_LEVELS.index(claim.grade) if claim.grade in GRADE_LEVELS else None,
-                format_func=GRADE_NAMES.get,
+                format_func=lambda level: GRADE_NAMES.get(level, level),
                 key=f"claims.grade.{form}",
             )
         reason = st.text_area(
