@@ -141,8 +141,12 @@ class WarehouseBase:
         config: dict[str, Any] = {"storage_compatibility_version": STORAGE_VERSION}
         wh = cls(duckdb.connect(str(path), config=config), path, False)
         try:
+            try:
+                wh._apply_schema()
+            except duckdb.Error:
+                wh._check_articles_columns()  # a file from another layout: say so plainly
+                raise
             wh._check_articles_columns()
-            wh._apply_schema()
         except BaseException:
             wh.close()
             raise
@@ -165,13 +169,15 @@ class WarehouseBase:
                     self._con.execute(file.read_text(encoding="utf-8"))
 
     def _check_articles_columns(self) -> None:
-        """Refuse a file whose `articles` differs from the Article record: it needs migrating.
+        """Refuse a file whose `articles` differs from the Article record after migration.
 
-        CREATE TABLE IF NOT EXISTS leaves an old table as it was, so a new Article field
-        would otherwise surface as an obscure appender error in the middle of a night's load.
+        CREATE TABLE IF NOT EXISTS leaves an old table as it was; the schema's
+        ``raw/21_articles_added_columns.sql`` adds the fields the record gained since. A file
+        that still differs would otherwise surface as an obscure error in a night's load.
+        Loads and reads go by column name, so an added column's position does not matter.
         """
         found = tuple(self.columns("articles"))
-        if found and found != ARTICLE_COLUMNS + BOOKKEEPING_COLUMNS:
+        if set(found) != set(ARTICLE_COLUMNS + BOOKKEEPING_COLUMNS):
             missing = sorted(set(ARTICLE_COLUMNS + BOOKKEEPING_COLUMNS) - set(found))
             raise RuntimeError(
                 f"{self.path}: `articles` does not match the Article record (missing {missing},"

@@ -1,0 +1,7 @@
+-- Fields the Article record gained after warehouses were first written: added in place, so an
+-- older file opens without a reload (loads and reads go by column name). A new field goes both
+-- into 20_articles.sql (new files, in the record's order) and here (old files), with a default
+-- for list columns, e.g.
+--   ALTER TABLE articles ADD COLUMN IF NOT EXISTS grants STRUCT(id VARCHAR, agency VARCHAR,
+--       country VARCHAR)[] DEFAULT [];   (IF NOT EXISTS cannot add NOT NULL; the loader never writes NULL)
+SELECT 1;
