@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -13,6 +16,13 @@ DEFAULT_DB = Path("warehouse") / "evidence.duckdb"
 TOPICS_FILE = PROJECT_DIR / "pubmed" / "topics.yaml"
 CLAIMS_FILE = PROJECT_DIR / "claims" / "registry.yaml"
 DATA_DIR = PROJECT_DIR / "data"
+SETTINGS_FILE = "settings.toml"  # beside the warehouse, unless EVIDENCE_SETTINGS names one
+ROLES = ("reviewer", "director")
+_EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used as given; the message names it and says why."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,21 @@ class Settings:
     fetch_workers: int = 3
     task_retries: int = 2
     task_retry_delay: float = 10.0
+    # Allow-lists of sign-in e-mails (lower case): reviewers correct labels and judge studies;
+    # medical directors approve, edit and withdraw claims and set GRADE, and may also review.
+    reviewers: tuple[str, ...] = ()
+    directors: tuple[str, ...] = ()
+
+    def roles_of(self, email: str | None) -> frozenset[str]:
+        """The roles the allow-lists give this e-mail (matched without regard to case)."""
+        who = (email or "").strip().lower()
+        if not who:
+            return frozenset()
+        return frozenset(
+            role
+            for role, listed in (("reviewer", self.reviewers), ("director", self.directors))
+            if who in listed
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -62,5 +87,59 @@ class Settings:
             values["task_retry_delay"] = float(env["EVIDENCE_TASK_RETRY_DELAY"])
         if env.get("EVIDENCE_BACKOFF_BASE"):
             values["backoff_base"] = float(env["EVIDENCE_BACKOFF_BASE"])
+        db = Path(overrides.get("db_path") or values["db_path"])  # type: ignore[arg-type]
+        values.update(role_lists(env, db))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def role_lists(env: Mapping[str, str], db_path: Path) -> dict[str, tuple[str, ...]]:
+    """Reviewers and directors: EVIDENCE_REVIEWERS / EVIDENCE_DIRECTORS (comma-separated
+    e-mails) where set, else the [roles] table of the settings file (EVIDENCE_SETTINGS, or
+    settings.toml beside the warehouse; a missing default file means no roles)."""
+    named = env.get("EVIDENCE_SETTINGS")
+    path = Path(named) if named else db_path.parent / SETTINGS_FILE
+    from_file = _roles_file(path) if named or path.is_file() else {}
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, variable in (("reviewers", "EVIDENCE_REVIEWERS"), ("directors", "EVIDENCE_DIRECTORS")):
+        if env.get(variable, "").strip():
+            lists[key] = identities(env[variable].split(","), variable)
+        else:
+            lists[key] = identities(from_file.get(key, []), f"{path} [roles] {key}")
+    return lists
+
+
+def _roles_file(path: Path) -> dict[str, Any]:
+    try:
+        roles = tomllib.loads(path.read_text(encoding="utf-8")).get("roles", {})
+    except OSError as exc:
+        raise SettingsError(f"settings file {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    if not isinstance(roles, dict):
+        raise SettingsError(f"settings file {path}: [roles] must be a table")
+    unknown = sorted(set(roles) - {"reviewers", "directors"})
+    if unknown:
+        raise SettingsError(
+            f"settings file {path}: [roles] knows reviewers and directors, not {', '.join(unknown)}"
+        )
+    for key, value in roles.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"settings file {path}: [roles] {key} must be a list of e-mails")
+    return roles
+
+
+def identities(items: Iterable[str], where: str) -> tuple[str, ...]:
+    """Sign-in e-mails, trimmed, in lower case, each once; anything else is refused."""
+    found: dict[str, None] = {}
+    for item in items:
+        email = item.strip().lower()
+        if not email:
+            continue
+        if not _EMAIL.fullmatch(email):
+            raise SettingsError(
+                f"{where}: {item.strip()!r} is not an e-mail address "
+                "(roles are the e-mails people sign in with)"
+            )
+        found[email] = None
+    return tuple(found)
