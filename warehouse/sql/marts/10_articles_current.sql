@@ -1,5 +1,7 @@
--- Live (non-retired) articles with reviewer corrections applied over the model's labels.
--- corrected_fields names the labels a reviewer set; a correction to JSON null sets null.
+-- Live (non-retired) articles with reviewer corrections applied over the model's labels: the
+-- one overlay of corrections (staging.label_corrections_latest says which is in effect,
+-- pending dashboard ones included). corrected_fields names the labels a reviewer set; a
+-- correction to JSON null sets null.
 CREATE OR REPLACE VIEW marts.articles_current AS
 WITH live AS (
     SELECT * FROM articles WHERE NOT deleted

@@ -10,7 +10,7 @@ WITH merged AS (
 ),
 
 pending AS (
-    SELECT *, true AS is_pending FROM marts.dash_pending_corrections
+    SELECT *, true AS is_pending FROM staging.pending_corrections
 ),
 
 combined AS (
