@@ -1,9 +1,10 @@
 """Pure parsing of PubMed XML: bytes in, ``Article`` / ``Deletion`` / ``Quarantined`` out.
 
-PubMed XML is untrusted. The document is never handed to an XML parser whole: a byte scanner
-checks the prolog (refusing entity declarations), then cuts out one record at a time, and each
+PubMed XML is untrusted. The document is never handed to an XML parser whole: ``pubmed.split``
+checks the prolog (refusing entity declarations) and cuts out one record at a time, and each
 record is parsed alone by lxml with entities, DTDs and network off. So memory stays flat with
-file size, no DTD is ever fetched, and one bad record is quarantined instead of failing a batch.
+file size, no DTD is ever fetched, and one bad or oversized record is quarantined instead of
+failing its batch.
 """
 
 from __future__ import annotations
@@ -11,247 +12,40 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO
 
 from lxml import etree
 
 from core.article import AbstractSection, Article, Deletion, Quarantined
+from pubmed.split import (
+    MAX_RECORD_BYTES,
+    HostileXMLError,
+    OversizedRecord,
+    PubmedXMLError,
+    TruncatedXMLError,
+    best_pmid,
+    split_chunks,
+    split_records,
+)
 
-
-class PubmedXMLError(ValueError):
-    """The input is not a usable PubmedArticleSet document."""
-
-
-class HostileXMLError(PubmedXMLError):
-    """The prolog declares entities or an internal subset: refused before any parsing."""
-
-
-class TruncatedXMLError(PubmedXMLError):
-    """The stream ended before ``</PubmedArticleSet>``: complete records were already yielded."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Splitting: a byte scanner over a sliding window.
-
-_ROOT = b"PubmedArticleSet"
-_RECORDS = (b"PubmedArticle", b"PubmedBookArticle", b"DeleteCitation")
-_KNOWN = (*_RECORDS, b"/" + _ROOT)
-# Where a record that lost its end tag stops: the start of any record, or the root's end.
-_BOUNDARIES = (*(b"<" + name for name in _RECORDS), b"</" + _ROOT)
-_DELIMS = frozenset(b" \t\r\n/>")
-# The first start tag: <?...?>, <!--...--> and <!DOCTYPE ...> do not begin with a name.
-_ROOT_START = re.compile(rb"<([A-Za-z_:][^\s/>]*)[^>]*>")
-_DOCTYPE_RE = rb"<!DOCTYPE[^\[>]*(?:\[(.*?)\])?\s*>"
-_DOCTYPE = re.compile(_DOCTYPE_RE, re.S)
-_PROLOG = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->|" + _DOCTYPE_RE + rb")*", re.S)
-_MISC = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)
-_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
-_MAX_PROLOG = 1 << 20  # NCBI prologs are ~200 bytes; more is not PubMed.
-_MAX_RECORD = 64 << 20  # the largest PubMed records (huge author lists) are a few MB.
-_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-
-
-class _Window:
-    """The unconsumed tail of the stream; only bytes from ``keep`` on are held."""
-
-    def __init__(self, stream: BinaryIO, chunk_size: int) -> None:
-        self.stream, self.size = stream, max(chunk_size, 1)
-        self.buf, self.base = b"", 0  # buf[0] is absolute offset base
-
-    def more(self, keep: int) -> bool:
-        """Read one chunk, dropping bytes before absolute ``keep``; False at end of stream."""
-        data = self.stream.read(self.size)
-        if not data:
-            return False
-        if not isinstance(data, bytes):
-            raise TypeError("split_records needs a binary stream")
-        self.buf = self.buf[keep - self.base :] + data
-        self.base = keep
-        if len(self.buf) > _MAX_RECORD + self.size:
-            raise PubmedXMLError(f"a record at byte {keep} is larger than {_MAX_RECORD} bytes")
-        return True
-
-    def find(self, pattern: bytes, start: int, keep: int) -> int:
-        """Return the absolute offset of ``pattern`` at or after ``start``, or -1 at the end."""
-        while True:
-            i = self.buf.find(pattern, start - self.base)
-            if i >= 0:
-                return i + self.base
-            # a pattern split across the chunk boundary starts in the last len-1 bytes
-            start = max(start, self.base + len(self.buf) - len(pattern) + 1)
-            if not self.more(keep):
-                return -1
-
-    def get(self, start: int, end: int, keep: int) -> bytes:
-        """Return bytes [start, end) as far as the stream has them."""
-        while self.base + len(self.buf) < end and self.more(keep):
-            pass
-        return self.buf[start - self.base : end - self.base]
-
-
-def split_records(stream: BinaryIO, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-    """Yield each record element's bytes as received, in constant memory.
-
-    Raises HostileXMLError or PubmedXMLError from the prolog before yielding anything, and
-    TruncatedXMLError after the last complete record if the root never closes. Stray content
-    between records is yielded as is, so ``parse_record`` quarantines it rather than drop it.
-    """
-    win = _Window(stream, max(chunk_size, 1 << 16))  # the prolog is rescanned per read
-    pos = _read_prolog(win)
-    win.size = max(chunk_size, 1)
-    if pos < 0:  # <PubmedArticleSet/>
-        return
-    while True:
-        lt = win.find(b"<", pos, keep=pos)
-        if lt < 0:
-            _raise_truncated(win, pos)
-        if lt > pos and win.buf[pos - win.base : lt - win.base].strip():
-            yield win.buf[pos - win.base : lt - win.base]  # stray text: quarantined downstream
-        name = _tag_at(win, lt, keep=lt)
-        if name == b"/" + _ROOT:
-            _check_trailer(win, lt)
-            return
-        if name is None:
-            pos = yield from _skip_other(win, lt)
-        else:
-            pos = yield from _cut_record(win, lt, name)
-
-
-def _tag_at(win: _Window, lt: int, keep: int) -> bytes | None:
-    """Name the record or root end tag starting at ``lt``, or None for anything else."""
-    head = win.get(lt, lt + 20, keep=keep)
-    for name in _KNOWN:
-        n = len(name) + 1
-        if head.startswith(name, 1) and len(head) > n and head[n] in _DELIMS:
-            return name
-    return None
-
-
-def _cut_record(win: _Window, lt: int, name: bytes) -> Generator[bytes, None, int]:
-    """Yield one record; a record whose end tag is lost is cut where the next one starts.
-
-    The next one may be a record of any kind or the root's end tag: a damaged last record
-    in a complete document is quarantined, not mistaken for a truncated stream.
-    """
-    end_tag = b"</" + name + b">"
-    end = win.find(end_tag, lt + 1, keep=lt)
-    limit = end if end >= 0 else win.base + len(win.buf)  # at the end, the window holds all
-    boundary = _next_boundary(win.buf, lt + 1 - win.base, limit - win.base)
-    if boundary >= 0:
-        stop = boundary + win.base
-    elif end >= 0:
-        stop = end + len(end_tag)
-    else:
-        _raise_truncated(win, lt)
-    yield win.buf[lt - win.base : stop - win.base]
-    return stop
-
-
-def _next_boundary(buf: bytes, start: int, stop: int) -> int:
-    """The first record start tag or root end tag in buf[start:stop], or -1.
-
-    A few bytes.find calls: a regex here cost 8% of the whole parse.
-    """
-    first = -1
-    for pattern in _BOUNDARIES:
-        i = buf.find(pattern, start, stop)
-        while 0 <= i < len(buf) - len(pattern) and buf[i + len(pattern)] not in _DELIMS:
-            i = buf.find(pattern, i + 1, stop)  # e.g. <PubmedArticleSet, not <PubmedArticle
-        if i >= 0:
-            first, stop = i, i
-    return first
-
-
-def _skip_other(win: _Window, lt: int) -> Generator[bytes, None, int]:
-    """Pass over a comment or PI between records; yield anything else up to the next record."""
-    for opener, closer in ((b"<!--", b"-->"), (b"<?", b"?>")):
-        if win.get(lt, lt + len(opener), keep=lt) == opener:
-            end = win.find(closer, lt + len(opener), keep=lt)
-            if end < 0:
-                _raise_truncated(win, lt)
-            return end + len(closer)
-    nxt = lt
-    while True:
-        nxt = win.find(b"<", nxt + 1, keep=lt)
-        if nxt < 0:
-            _raise_truncated(win, lt)
-        if _tag_at(win, nxt, keep=lt) is not None:
-            break
-    yield win.buf[lt - win.base : nxt - win.base]
-    return nxt
-
-
-def _raise_truncated(win: _Window, pos: int) -> NoReturn:
-    """Refuse a stream that stops inside the root element."""
-    rest = win.get(pos, pos + _MAX_RECORD, keep=pos)
-    pmid = _best_pmid(rest)
-    where = f" inside the record for PMID {pmid}" if pmid else ""
-    raise TruncatedXMLError(
-        f"stream ended{where} at byte {win.base + len(win.buf)} before </PubmedArticleSet>"
-    )
-
-
-def _check_trailer(win: _Window, lt: int) -> None:
-    """Refuse content after the root but comments and PIs: a second document would be lost."""
-    pos = win.find(b">", lt, keep=lt) + 1
-    if pos == 0:
-        _raise_truncated(win, lt)
-    while True:
-        tail = _MISC.sub(b"", win.buf[pos - win.base :]).strip()
-        if tail and not tail.startswith((b"<!--", b"<?")):  # those may end in the next read
-            break
-        if not win.more(pos):
-            if not tail:
-                return
-            break
-    raise PubmedXMLError(f"unexpected content after </PubmedArticleSet>: {tail[:80]!r}")
-
-
-def _read_prolog(win: _Window) -> int:
-    """Check everything before the root; return where its content starts, -1 for '<X/>'."""
-    while (root := _ROOT_START.search(win.buf)) is None:
-        if len(win.buf) > _MAX_PROLOG or not win.more(0):
-            head = win.buf[:120]
-            if not head.strip():
-                raise PubmedXMLError("empty document: expected a <PubmedArticleSet>")
-            raise PubmedXMLError(f"not a PubmedArticleSet document: starts with {head!r}")
-    _check_prolog(win.buf[: root.start()])
-    if root.group(1) != _ROOT:
-        got, snippet = root.group(1).decode(errors="replace"), win.buf[root.start() :][:300]
-        raise PubmedXMLError(f"expected a <PubmedArticleSet> document, got <{got}>: {snippet!r}")
-    return -1 if win.buf[root.end() - 2] == 0x2F else root.end()
-
-
-def _check_prolog(prolog: bytes) -> None:
-    """Refuse entity declarations and internal subsets; an external DTD id is never fetched."""
-    if b"<!ENTITY" in prolog:
-        raise HostileXMLError(
-            "refusing PubMed XML whose DOCTYPE declares entities (<!ENTITY ...>): "
-            "expanding them could exhaust memory, read local files or fetch URLs"
-        )
-    doctype = _DOCTYPE.search(prolog)
-    subset = (doctype.group(1) or b"").strip() if doctype else b""
-    if re.search(rb"%[\w.:-]+;", subset):
-        raise HostileXMLError("refusing PubMed XML whose DOCTYPE references parameter entities")
-    if subset:
-        raise HostileXMLError(f"refusing a DOCTYPE internal subset NCBI never sends: {subset!r}")
-    prolog = prolog.removeprefix(b"\xef\xbb\xbf")
-    if not _PROLOG.fullmatch(prolog):
-        raise PubmedXMLError(f"not a PubmedArticleSet document: starts with {prolog[:120]!r}")
-    encoding = _ENCODING.match(prolog)  # records are parsed alone, as UTF-8
-    if encoding and encoding.group(1).decode().lower() not in _UTF8:
-        raise PubmedXMLError(f"unsupported encoding {encoding.group(1).decode()!r}: not UTF-8")
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "HostileXMLError",
+    "PubmedXMLError",
+    "TruncatedXMLError",
+    "iter_records",
+    "parse_bytes",
+    "parse_deletions",
+    "parse_record",
+    "split_records",
+]
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsing one record.
 
-# The record's own PMID is the first child of these; a PMID elsewhere is someone else's.
-_PMID_RE = re.compile(
-    rb"<(?:MedlineCitation|BookDocument|DeleteCitation)\b[^>]*>\s*<PMID\b[^>]*>\s*(\d+)\s*</PMID>"
-)
 _DIGITS = re.compile(r"[0-9]+")
 _YEAR = re.compile(r"\d{4}")
 _ASCII_WS = re.compile(r"[ \t\n\r]+")
@@ -291,12 +85,7 @@ def _load(chunk: bytes) -> etree._Element | Quarantined:
 
 
 def _quarantine(chunk: bytes, reason: str) -> Quarantined:
-    return Quarantined(reason=reason, pmid=_best_pmid(chunk), raw=chunk)
-
-
-def _best_pmid(chunk: bytes) -> str | None:
-    m = _PMID_RE.search(chunk)
-    return m.group(1).decode() if m else None
+    return Quarantined(reason=reason, pmid=best_pmid(chunk), raw=chunk)
 
 
 def parse_record(chunk: bytes) -> Article | Quarantined:
@@ -614,10 +403,14 @@ def _history(history: etree._Element | None) -> dict[str, date]:
 # Composition.
 
 
-def iter_records(stream: BinaryIO) -> Iterator[Article | Deletion | Quarantined]:
-    """Parse a PubmedArticleSet stream record by record."""
-    for chunk in split_records(stream):
-        if chunk.startswith(b"<DeleteCitation"):
+def iter_records(
+    stream: BinaryIO, max_record: int = MAX_RECORD_BYTES
+) -> Iterator[Article | Deletion | Quarantined]:
+    """Parse a PubmedArticleSet stream record by record; an oversized one is quarantined."""
+    for chunk in split_chunks(stream, max_record=max_record):
+        if isinstance(chunk, OversizedRecord):
+            yield Quarantined(reason=chunk.reason, pmid=chunk.pmid, raw=chunk.head)
+        elif chunk.startswith(b"<DeleteCitation"):
             yield from parse_deletions(chunk)
         else:
             yield parse_record(chunk)

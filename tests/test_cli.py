@@ -148,3 +148,21 @@ def test_classify_labels_xml_and_parse_output_alike(tmp_path):
         "review",
         "other",
     }
+
+
+def test_parse_quarantines_one_huge_record_and_writes_the_others(tmp_path):
+    text = KETAMINE_XML.read_bytes()
+    at = text.index(b"<AbstractText", text.index(b'<PMID Version="1">26632287</PMID>'))
+    path = tmp_path / "huge.xml"
+    with path.open("wb") as out:  # a 70 MB abstract in the second record, written in pieces
+        out.write(text[:at] + b"<AbstractText>")
+        for _ in range(70):
+            out.write(b"ketamine " * 111_112)
+        out.write(b"</AbstractText>" + text[at:])
+    result = run("parse", str(path))
+    assert result.returncode == 0, result.stderr
+    pmids = [r["pmid"] for r in lines(result.stdout)]
+    assert len(pmids) == 100 and "26632287" not in pmids
+    assert pmids[:2] == ["34062414", "11027905"]
+    (line,) = result.stderr.splitlines()
+    assert "quarantined 26632287: oversized record" in line

@@ -688,3 +688,83 @@ def test_memory_stays_flat_with_stream_length() -> None:
     peak_growth(300)  # warm up allocator and caches
     small, large = peak_growth(300), peak_growth(4000)  # 5 MB vs 72 MB of XML
     assert large < small + 15_000_000
+
+
+# --- oversized records -----------------------------------------------------------------------
+
+
+class _Giant(io.RawIOBase):
+    """A PubmedArticleSet whose middle record carries ``size`` bytes of abstract, made on the
+    fly so the test itself never holds the giant (nor does the code under test)."""
+
+    def __init__(self, before: bytes, giant: bytes, after: bytes, size: int, cut: bool = False):
+        at = giant.index(b"<ArticleTitle>") + len(b"<ArticleTitle>")
+        filler = b"ketamine " * 100_000
+        parts = [PROLOG + b"<PubmedArticleSet>\n" + before + b"\n", giant[:at]]
+        parts += [filler] * (size // len(filler))
+        if not cut:
+            parts += [giant[at:], b"\n" + after + b"\n</PubmedArticleSet>\n"]
+        self.parts, self.pending = iter(parts), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if not self.pending:
+            self.pending = next(self.parts, b"")
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def test_an_oversized_record_is_quarantined_with_its_pmid_and_the_rest_parse() -> None:
+    before, giant, after = (record_bytes(p) for p in ("34096680", "34086808", "32090497"))
+    process = psutil.Process()
+    rss = process.memory_info().rss
+    stream = io.BufferedReader(_Giant(before, giant, after, 200_000_000), 1 << 20)
+    records = list(iter_records(stream))
+    grown = process.memory_info().rss - rss
+    assert [r.pmid for r in records] == ["34096680", "34086808", "32090497"]
+    assert records[0] == parse_record(before) and records[2] == parse_record(after)
+    oversized = records[1]
+    assert isinstance(oversized, Quarantined)
+    assert re.match(r"oversized record: 19\d,\d{3},\d{3} bytes", oversized.reason)
+    assert "67,108,864-byte cap" in oversized.reason
+    assert oversized.raw.startswith(b"<PubmedArticle>") and len(oversized.raw) == 64 << 10
+    assert grown < 150_000_000, "the 200 MB record was skipped, not held"
+
+
+def test_a_record_under_the_cap_is_held_and_parsed_whole() -> None:
+    before, big, after = (record_bytes(p) for p in ("34096680", "34086808", "32090497"))
+    at = big.index(b"<ArticleTitle>") + len(b"<ArticleTitle>")
+    big = big[:at] + b"k " * 4_000_000 + big[at:]  # 8 MB: large, but a real size
+    records = parse_bytes(document(before, big, after))
+    assert [type(r) for r in records] == [Article, Article, Article]
+    assert len(records[1].title or "") > 7_000_000  # type: ignore[union-attr]
+
+
+def test_split_records_refuses_an_oversized_record_by_name() -> None:
+    before, giant, after = (record_bytes(p) for p in ("34096680", "34086808", "32090497"))
+    stream = io.BufferedReader(_Giant(before, giant, after, 70_000_000), 1 << 20)
+    with pytest.raises(PubmedXMLError, match=r"PMID 34086808.*oversized"):
+        list(split_records(stream))
+
+
+def test_a_stream_cut_inside_an_oversized_record_is_truncated_and_names_it() -> None:
+    before, giant, after = (record_bytes(p) for p in ("34096680", "34086808", "32090497"))
+    seen: list = []
+    stream = io.BufferedReader(_Giant(before, giant, after, 70_000_000, cut=True), 1 << 20)
+    with pytest.raises(TruncatedXMLError, match="oversized record \\(PMID 34086808\\)"):
+        seen.extend(iter_records(stream))
+    assert [r.pmid for r in seen] == ["34096680"]
+
+
+def test_a_lost_end_tag_before_the_cap_is_cut_at_the_next_record_not_skipped() -> None:
+    first, second = record_bytes("34096680"), record_bytes("34086808")
+    book_start = b'<PubmedBookArticle><BookDocument><PMID Version="1">1</PMID>'
+    many = [second] * (70_000_000 // len(second))  # no </PubmedBookArticle> anywhere after it
+    records = list(iter_records(io.BytesIO(document(first, book_start, *many))))
+    assert isinstance(records[1], Quarantined) and records[1].raw.startswith(book_start)
+    assert not records[1].reason.startswith("oversized")
+    assert len(records) == 2 + len(many)
