@@ -1,10 +1,12 @@
 """HTTP to NCBI E-utilities, and the only module that does it.
 
-NCBI's rules live here: ``tool`` and ``email`` on every request, the API key when there is
-one, at most 3 request starts in any second without a key (10 with one), long id lists
+NCBI's rules live here: ``tool`` and a real ``email`` on every request, the API key when there
+is one, at most 3 request starts in any second without a key (10 with one), long id lists
 POSTed, explicit timeouts, and bounded retries with backoff for what is transient (429, 5xx,
-resets, timeouts, bodies cut short or carrying an in-band ``<ERROR>``). What retrying cannot
-fix (a bad query, the 9,999-record ESearch cap) raises a typed error at once.
+resets, timeouts, bodies cut short or carrying an in-band ``<ERROR>``). Answers are streamed
+with a size cap, efetch bodies straight to disk. What retrying cannot fix raises a typed error
+at once: a bad query, the 9,999-record ESearch cap, an answer over the cap, a redirect to
+another host, a server that cannot be reached within a short budget.
 """
 
 from __future__ import annotations
@@ -15,78 +17,81 @@ import random
 import re
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date
+from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 
-from pubmed.parser import HostileXMLError, PubmedXMLError, split_records
+from pubmed.replies import (
+    BodyScan,
+    EutilsConfigError,
+    EutilsError,
+    EutilsHTTPError,
+    EutilsQueryError,
+    EutilsRedirectError,
+    EutilsRetryExhausted,
+    EutilsUnreachable,
+    InvalidPmidError,
+    ResponseTooLarge,
+    ResultCapError,
+    SearchResult,
+    Transient,
+    check_pmids,
+    parse_esearch,
+    refusal,
+    retry_after,
+    scan_pubmed_xml,
+)
+from pubmed.window import ESEARCH_CAP, split_window
+
+__all__ = [
+    "ESEARCH_CAP",
+    "BodyScan",
+    "EutilsClient",
+    "EutilsConfigError",
+    "EutilsError",
+    "EutilsHTTPError",
+    "EutilsQueryError",
+    "EutilsRedirectError",
+    "EutilsRetryExhausted",
+    "EutilsUnreachable",
+    "InvalidPmidError",
+    "RateLimiter",
+    "ResponseTooLarge",
+    "ResultCapError",
+    "SearchResult",
+    "check_identity",
+    "parse_esearch",
+    "split_window",
+]
 
 T = TypeVar("T")
 
-ESEARCH_CAP = 9999  # PubMed's ESearch returns at most the first 9,999 ids of a query
 POST_MIN_IDS = 200  # NCBI: POST when the list holds 200 or more ids...
 POST_MIN_CHARS = 1000  # ...or the encoded parameters pass 1,000 characters
 CONNECT_TIMEOUT = 10.0
 MAX_BACKOFF = 60.0
+# Real efetch answers of 200 records are a few MB; the cap only stops the absurd. A single
+# record over the parser's 64 MiB cap is quarantined by the parser, not refused here.
+MAX_RESPONSE_BYTES = 256 << 20
+MAX_SEARCH_BYTES = 16 << 20  # 9,999 ids are ~200 kB
+# A server that cannot be connected to at all gets this many retries, not max_retries: with
+# NCBI down or the network gone, the nightly job says so in seconds, not after minutes.
+CONNECT_RETRIES = 2
+MAX_REDIRECTS = 3  # same-host redirects only; another host is refused
 # Spacing is 1/limit plus this margin, so that scheduling jitter on either side of the
 # socket never puts limit + 1 request starts inside one second of the server's clock.
 PACING_MARGIN = 0.12
-_CAP_ERROR = re.compile(r"cannot be larger than 9998|out of acceptable range", re.I)
-_QUERY_ERROR = re.compile(r"syntax|invalid|unbalanced|empty term|nothing todo|unknown field", re.I)
-_HOSTILE = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[")
-
-
-class EutilsError(Exception):
-    """Any failure talking to E-utilities."""
-
-
-class EutilsHTTPError(EutilsError):
-    """A status that retrying will not change (4xx other than 429)."""
-
-    def __init__(self, status: int, url: str, body: str) -> None:
-        super().__init__(f"HTTP {status} from {url}: {body[:300]}")
-        self.status, self.url, self.body = status, url, body
-
-
-class EutilsQueryError(EutilsError):
-    """PubMed refused the query itself; sending it again would fail again."""
-
-
-class ResultCapError(EutilsError):
-    """ESearch cannot list more than 9,999 ids of one query, and this request needs more."""
-
-
-class EutilsRetryExhausted(EutilsError):
-    """Every attempt failed transiently; the last reason is kept."""
-
-    def __init__(self, url: str, attempts: int, reason: str) -> None:
-        super().__init__(f"{url}: gave up after {attempts} attempts; last: {reason}")
-        self.url, self.attempts, self.reason = url, attempts, reason
-
-
-class _Transient(Exception):
-    """Internal: this attempt failed in a way worth retrying, after at least ``wait`` s."""
-
-    def __init__(self, reason: str, wait: float = 0.0) -> None:
-        super().__init__(reason)
-        self.reason, self.wait = reason, wait
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """One ESearch answer."""
-
-    count: int
-    ids: tuple[str, ...]
-    webenv: str | None = None
-    query_key: str | None = None
-    query_translation: str | None = None
+NCBI_HOST = "ncbi.nlm.nih.gov"
+# RFC 2606 / 6761 names: an address there reaches nobody, so NCBI could reach no one either.
+_RESERVED_MAIL = re.compile(
+    r"@(?:.+\.)?(?:example\.(?:com|org|net)|example|invalid|test|localhost)$", re.I
+)
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^')\"]+|Name or service not known|timed out", re.I)
 
 
 class RateLimiter:
@@ -123,12 +128,30 @@ def shared_limiter(base_url: str, api_key: str | None) -> RateLimiter:
         return _LIMITERS[key]
 
 
+def is_ncbi(base_url: str) -> bool:
+    """Whether the URL is NCBI's own E-utilities (not a stand-in or a mirror under test)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == NCBI_HOST or host.endswith("." + NCBI_HOST)
+
+
+def check_identity(base_url: str, email: str, tool: str = "ketamine-evidence") -> None:
+    """Refuse to talk to NCBI without a contact address NCBI could actually write to."""
+    if not email or not tool:
+        raise EutilsConfigError("NCBI asks for tool and email on every request")
+    if is_ncbi(base_url) and ("@" not in email or _RESERVED_MAIL.search(email.strip())):
+        raise EutilsConfigError(
+            f"NCBI_EMAIL is {email!r}, a placeholder: NCBI asks for a real contact address "
+            f"on every request to {urlsplit(base_url).hostname}; set NCBI_EMAIL=you@your-clinic"
+        )
+
+
 class EutilsClient:
     """ESearch and EFetch for PubMed, within NCBI's usage rules.
 
     ``max_retries`` counts retries after the first attempt; the backoff before retry ``n``
     is ``backoff_base * 2**n`` with jitter (at least Retry-After on a 429), capped at 60 s.
-    One client may be shared by threads: they pace together.
+    Failures to connect at all get ``connect_retries`` instead. One client may be shared by
+    threads: they pace together.
     """
 
     def __init__(
@@ -141,16 +164,18 @@ class EutilsClient:
         timeout: float = 60.0,
         max_retries: int = 6,
         backoff_base: float = 1.0,
+        connect_retries: int = CONNECT_RETRIES,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not email or not tool:
-            raise ValueError("NCBI asks for tool and email on every request")
+        check_identity(base_url, email, tool)
         self.base_url = base_url.rstrip("/")
         self.email, self.tool, self.api_key = email, tool, api_key or None
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self.max_retries, self.backoff_base = max_retries, backoff_base
+        self.connect_retries, self.max_response_bytes = connect_retries, max_response_bytes
         self._session = session or requests.Session()
         self._sleep = sleep
         # A private clock (tests) gets a private limiter; the real one is shared per process.
@@ -192,10 +217,10 @@ class EutilsClient:
             params["datetype"] = datetype
         if mindate is not None or maxdate is not None:
             params["mindate"], params["maxdate"] = _ncbi_date(mindate), _ncbi_date(maxdate)
-        return self._call("esearch", params, parse_esearch)
+        return self._call("esearch", params, self._in_memory(parse_esearch, MAX_SEARCH_BYTES))
 
     def search_ids(self, term: str, *, datetype: str, start: date, end: date) -> list[str]:
-        """All PMIDs matching ``term`` with a ``datetype`` date in [start, end], each once.
+        """All ids matching ``term`` with a ``datetype`` date in [start, end], each once.
 
         A window holding more than ESearch's 9,999 is split by date and each part searched
         again. The first request of a window already asks for its ids: a separate count
@@ -226,21 +251,41 @@ class EutilsClient:
     # -- EFetch --------------------------------------------------------------------------
 
     def efetch(self, ids: Sequence[str]) -> bytes:
-        """Fetch PubMed XML for ``ids``; the body is verified complete before it is returned."""
-        if not ids:
-            raise ValueError("efetch needs at least one id")
-        params = {"db": "pubmed", "id": ",".join(ids), "retmode": "xml"}
-        return self._call("efetch", params, verify_pubmed_xml)
+        """Fetch PubMed XML for a few ids into memory, verified complete before it is returned."""
+        params = {"db": "pubmed", "id": ",".join(_ids_to_fetch(ids)), "retmode": "xml"}
+        return self._call("efetch", params, self._in_memory(_verified, self.max_response_bytes))
+
+    def efetch_to(self, ids: Sequence[str], path: Path) -> BodyScan:
+        """Stream PubMed XML for ``ids`` into ``path`` (never held in memory) and verify it.
+
+        Raises ResponseTooLarge, not a retry, for an answer over the cap: the caller asks
+        again for fewer ids. On any failure ``path`` may hold a partial body.
+        """
+        wanted = _ids_to_fetch(ids)
+        params = {"db": "pubmed", "id": ",".join(wanted), "retmode": "xml"}
+
+        def receive(resp: requests.Response, url: str) -> BodyScan:
+            with Path(path).open("wb") as out:
+                self._read_capped(resp, url, out.write, self.max_response_bytes, wanted)
+            with Path(path).open("rb") as body:
+                return scan_pubmed_xml(body)
+
+        return self._call("efetch", params, receive)
 
     def efetch_history(self, webenv: str, query_key: str, retstart: int, retmax: int) -> bytes:
         """Fetch one slice of a result set kept on the History server."""
         params = {"db": "pubmed", "WebEnv": webenv, "query_key": str(query_key)}
         params |= {"retstart": str(retstart), "retmax": str(retmax), "retmode": "xml"}
-        return self._call("efetch", params, verify_pubmed_xml)
+        return self._call("efetch", params, self._in_memory(_verified, self.max_response_bytes))
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def _call(self, endpoint: str, params: Mapping[str, str], decode: Callable[[bytes], T]) -> T:
+    def _call(
+        self,
+        endpoint: str,
+        params: Mapping[str, str],
+        receive: Callable[[requests.Response, str], T],
+    ) -> T:
         """Send with retries: transient failures back off and retry, the rest raise."""
         url = f"{self.base_url}/{endpoint}.fcgi"
         full = {**params, "tool": self.tool, "email": self.email}
@@ -248,39 +293,84 @@ class EutilsClient:
             full["api_key"] = self.api_key
         ids = full.get("id", "")
         post = ids.count(",") + 1 >= POST_MIN_IDS or len(urlencode(full)) > POST_MIN_CHARS
-        reason = "no attempt made"
+        last = Transient("no attempt made")
+        unreachable = 0
         for attempt in range(self.max_retries + 1):
             try:
-                return decode(self._attempt(endpoint, url, full, post))
-            except _Transient as exc:
-                reason = exc.reason
+                with self._attempt(endpoint, url, full, post) as resp:
+                    return receive(resp, url)
+            except Transient as exc:
+                last, unreachable = exc, unreachable + 1 if exc.connect else 0
+                if unreachable > self.connect_retries:
+                    raise EutilsUnreachable(self.base_url, unreachable, exc.reason) from None
                 if attempt < self.max_retries:
                     self._sleep(max(exc.wait, self._backoff(attempt)))
-        raise EutilsRetryExhausted(url, self.max_retries + 1, reason)
+        if last.connect:
+            raise EutilsUnreachable(self.base_url, unreachable, last.reason)
+        raise EutilsRetryExhausted(url, self.max_retries + 1, last.reason)
 
-    def _attempt(self, endpoint: str, url: str, params: dict[str, str], post: bool) -> bytes:
+    def _attempt(
+        self, endpoint: str, url: str, params: dict[str, str], post: bool
+    ) -> requests.Response:
+        """One request, following only same-host redirects; a 200 is returned unread."""
+        for _ in range(MAX_REDIRECTS + 1):
+            resp = self._send(url, params, post)
+            if not resp.is_redirect:
+                return _checked(endpoint, url, resp)
+            target = urljoin(url, resp.headers["Location"])
+            resp.close()
+            if _origin(target) != _origin(url):
+                raise EutilsRedirectError(
+                    f"E-utilities at {url} redirected to another host ({target}); "
+                    "refused: requests never follow a redirect off the configured host"
+                )
+            url = target
+        raise EutilsRedirectError(f"E-utilities redirected more than {MAX_REDIRECTS} times")
+
+    def _send(self, url: str, params: dict[str, str], post: bool) -> requests.Response:
         self._limiter.wait(self._sleep)
         with self._count_lock:
             self.request_count += 1
+        options = {"timeout": self.timeout, "stream": True, "allow_redirects": False}
         try:
             if post:
-                resp = self._session.post(url, data=params, timeout=self.timeout)
-            else:
-                resp = self._session.get(url, params=params, timeout=self.timeout)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
-        if resp.status_code == 429:
-            raise _Transient(f"HTTP 429: {resp.text[:200]}", wait=_retry_after(resp))
-        if resp.status_code >= 500:
-            raise _Transient(f"HTTP {resp.status_code}: {resp.text[:200]}")
-        if resp.status_code != 200:
-            raise _refusal(endpoint, url, resp)
-        return resp.content
+                return self._session.post(url, data=params, **options)  # type: ignore[arg-type]
+            return self._session.get(url, params=params, **options)  # type: ignore[arg-type]
+        except requests.RequestException as exc:
+            raise Transient(_describe(exc), connect=_is_connect_failure(exc)) from exc
+
+    def _in_memory(
+        self, decode: Callable[[bytes], T], cap: int
+    ) -> Callable[[requests.Response, str], T]:
+        def receive(resp: requests.Response, url: str) -> T:
+            buffer = io.BytesIO()
+            self._read_capped(resp, url, buffer.write, cap, ())
+            return decode(buffer.getvalue())
+
+        return receive
+
+    @staticmethod
+    def _read_capped(
+        resp: requests.Response,
+        url: str,
+        write: Callable[[bytes], object],
+        cap: int,
+        ids: Sequence[str],
+    ) -> int:
+        """Stream the body into ``write``; past ``cap`` bytes stop and raise ResponseTooLarge."""
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise ResponseTooLarge(url, cap, ids)
+        total = 0
+        try:
+            for chunk in resp.iter_content(1 << 20):
+                total += len(chunk)
+                if total > cap:
+                    raise ResponseTooLarge(url, cap, ids)
+                write(chunk)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise Transient(f"answer cut off: {_describe(exc)}") from exc
+        return total
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter, so parallel clients do not retry in step."""
@@ -288,96 +378,73 @@ class EutilsClient:
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def split_window(start: date, end: date, count: int) -> list[tuple[date, date]]:
-    """Cut [start, end] into contiguous day ranges, in halves or finer when ``count`` is large.
+def _checked(endpoint: str, url: str, resp: requests.Response) -> requests.Response:
+    """Return a 200 unread; turn anything else into a retry or a typed error."""
+    if resp.status_code == 200:
+        return resp
+    with resp:
+        head = b"".join(_first(resp, 64 << 10))
+    text = head[:200].decode("utf-8", "replace")
+    if resp.status_code == 429:
+        raise Transient(f"HTTP 429: {text}", wait=retry_after(resp.headers.get("Retry-After", "")))
+    if resp.status_code >= 500:
+        raise Transient(f"HTTP {resp.status_code}: {text}")
+    raise refusal(endpoint, url, resp.status_code, head)
 
-    Aiming at three quarters of the cap per part leaves room for uneven dates, so most parts
-    need one request each instead of a chain of halvings.
-    """
-    days = (end - start).days + 1
-    parts = min(days, max(2, math.ceil(count / (ESEARCH_CAP * 0.75))))
-    bounds = [start + timedelta(days=days * i // parts) for i in range(parts + 1)]
-    return [(bounds[i], bounds[i + 1] - timedelta(days=1)) for i in range(parts)]
 
-
-def parse_esearch(body: bytes) -> SearchResult:
-    """Read an eSearchResult; an incomplete body is transient, an ``<ERROR>`` is classified."""
-    if _HOSTILE.search(body):
-        raise EutilsError("esearch answer declares entities or an internal DTD; refused")
+def _first(resp: requests.Response, limit: int) -> list[bytes]:
+    """Up to ``limit`` bytes of an error body; a failure reading it is not worth more."""
+    out: list[bytes] = []
     try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise _Transient(f"esearch body is not complete XML: {exc}") from exc
-    if root.tag != "eSearchResult":
-        raise _Transient(f"esearch answered <{root.tag}>, not <eSearchResult>")
-    error = root.findtext("ERROR")
-    if error is not None:
-        raise _classify_error(error)
-    count = root.findtext("Count")
-    if count is None or not count.strip().isdigit():
-        raise _Transient("esearch answer has no Count")
-    return SearchResult(
-        count=int(count),
-        ids=tuple((e.text or "").strip() for e in root.iterfind("IdList/Id")),
-        webenv=root.findtext("WebEnv"),
-        query_key=root.findtext("QueryKey"),
-        query_translation=root.findtext("QueryTranslation"),
-    )
+        for chunk in resp.iter_content(8192):
+            out.append(chunk)
+            limit -= len(chunk)
+            if limit <= 0:
+                break
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
+        pass
+    return out
 
 
-def verify_pubmed_xml(body: bytes) -> bytes:
-    """Return ``body`` if it is a whole PubmedArticleSet; anything else is worth a retry."""
-    try:
-        for _ in split_records(io.BytesIO(body)):
-            pass
-    except HostileXMLError as exc:
-        raise EutilsError(f"efetch answer declares entities; refused: {exc}") from exc
-    except PubmedXMLError as exc:  # TruncatedXMLError included: the body was cut short
-        raise _Transient(f"efetch body incomplete or not PubMed XML: {exc}") from exc
+def _verified(body: bytes) -> bytes:
+    scan_pubmed_xml(io.BytesIO(body))
     return body
 
 
-def _classify_error(message: str) -> Exception:
-    if _CAP_ERROR.search(message):
-        return ResultCapError(message.strip())
-    if _QUERY_ERROR.search(message):
-        return EutilsQueryError(message.strip())
-    return _Transient(f"in-band ERROR: {message.strip()[:300]}")
+def _ids_to_fetch(ids: Sequence[str]) -> list[str]:
+    wanted = check_pmids(ids)
+    if not wanted:
+        raise ValueError("efetch needs at least one id")
+    return wanted
 
 
-def _refusal(endpoint: str, url: str, resp: requests.Response) -> Exception:
-    """Turn a 4xx into the most specific permanent error its body allows."""
-    text = resp.text
-    message = _error_text(resp.content)
-    if message and _CAP_ERROR.search(message):
-        return ResultCapError(message.strip())
-    if message and endpoint == "esearch" and resp.status_code == 400:
-        return EutilsQueryError(message.strip())
-    return EutilsHTTPError(resp.status_code, url, text)
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
-def _error_text(body: bytes) -> str | None:
-    if _HOSTILE.search(body):
-        return None
-    try:
-        return ET.fromstring(body).findtext("ERROR")
-    except ET.ParseError:
-        match = re.search(rb'"(?:ERROR|error)"\s*:\s*"((?:[^"\\]|\\.)*)"', body)
-        return match.group(1).decode("utf-8", "replace") if match else None
+def _is_connect_failure(exc: BaseException) -> bool:
+    """No connection was made at all (refused, no route, no name, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        reason = getattr(seen, "reason", None)
+        if isinstance(seen, urllib3.exceptions.NewConnectionError) or isinstance(
+            reason, urllib3.exceptions.NewConnectionError
+        ):
+            return True
+        args = getattr(seen, "args", ())
+        nested = args[0] if args and isinstance(args[0], BaseException) else None
+        seen = nested or seen.__cause__ or seen.__context__
+    return False
 
 
-def _retry_after(resp: requests.Response) -> float:
-    value = resp.headers.get("Retry-After", "").strip()
-    if not value:
-        return 0.0
-    try:
-        seconds = float(value)  # NCBI sends whole seconds; HTTP also allows a date
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
-            return 0.0
-    return min(MAX_BACKOFF, max(0.0, seconds))
+def _describe(exc: BaseException) -> str:
+    """One short line for a requests failure: its errno text when it has one."""
+    text = str(exc)
+    found = _ERRNO.search(text)
+    return f"{type(exc).__name__}: {found.group(0).strip() if found else text[:200]}"
 
 
 def _ncbi_date(value: date | str | None) -> str:

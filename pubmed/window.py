@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 # PubMed's entry dates start in the 1940s-60s; ketamine was first made in 1962.
 HISTORY_START = date(1940, 1, 1)
+ESEARCH_CAP = 9999  # PubMed's ESearch returns at most the first 9,999 ids of a query
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,15 @@ def batched(ids: list[str], size: int) -> list[list[str]]:
     if size < 1:
         raise ValueError("batch size must be positive")
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def split_window(start: date, end: date, count: int) -> list[tuple[date, date]]:
+    """Cut [start, end] into contiguous day ranges, in halves or finer when ``count`` is large.
+
+    Aiming at three quarters of the ESearch cap per part leaves room for uneven dates, so
+    most parts need one request each instead of a chain of halvings.
+    """
+    days = (end - start).days + 1
+    parts = min(days, max(2, math.ceil(count / (ESEARCH_CAP * 0.75))))
+    bounds = [start + timedelta(days=days * i // parts) for i in range(parts + 1)]
+    return [(bounds[i], bounds[i + 1] - timedelta(days=1)) for i in range(parts)]

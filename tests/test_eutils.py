@@ -4,11 +4,14 @@ and complete retrieval of a query past the 9,999 cap by splitting dates."""
 
 from __future__ import annotations
 
+import http.server
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
+from typing import ClassVar
 
 import pytest
 from standin_fixtures import (
@@ -27,10 +30,17 @@ from standin_fixtures import (
 from core.article import Article
 from pubmed.eutils import (
     ESEARCH_CAP,
+    NCBI_HOST,
+    EutilsClient,
+    EutilsConfigError,
     EutilsError,
     EutilsQueryError,
+    EutilsRedirectError,
     EutilsRetryExhausted,
+    EutilsUnreachable,
+    InvalidPmidError,
     RateLimiter,
+    ResponseTooLarge,
     ResultCapError,
     parse_esearch,
     split_window,
@@ -293,3 +303,128 @@ def test_rate_limiter_spaces_grants_on_its_clock() -> None:
         grants.append(now[0])
     assert all(b - a >= 1 / 3 for a, b in pairwise(grants))
     assert all(grants[i + 3] - grants[i] > 1.0 for i in range(len(grants) - 3))
+
+
+# --- hardening: ids, sizes, redirects, reachability, identity ---------------------------------
+
+
+@pytest.mark.parametrize("bad", ["12a", "", " 12", "١٢", "12;DROP"])
+def test_an_id_that_is_not_a_pmid_is_a_clear_error_before_any_request(
+    standin: EutilsStandIn, bad: str
+) -> None:
+    with make_client(standin) as client, pytest.raises(InvalidPmidError, match="not a PMID"):
+        client.efetch([standin.pmids[0], bad])
+    assert standin.requests == []
+
+
+def test_efetch_to_streams_the_body_to_disk_and_names_what_came_back(
+    standin: EutilsStandIn, tmp_path
+) -> None:
+    ids = standin.pmids[:7]
+    with make_client(standin) as client:
+        scan = client.efetch_to([*ids, "99999999"], tmp_path / "body.xml")
+        expected = client.efetch(ids)
+    assert scan.returned == tuple(ids) and scan.oversized == ()
+    assert (tmp_path / "body.xml").read_bytes() == expected
+
+
+def test_an_answer_over_the_size_cap_is_refused_at_once_not_retried(
+    standin: EutilsStandIn, tmp_path
+) -> None:
+    with make_client(standin, max_response_bytes=50_000) as client:
+        small = client.efetch_to(standin.pmids[:1], tmp_path / "one.xml")
+        with pytest.raises(ResponseTooLarge, match="20 ids is larger than the 50,000-byte cap"):
+            client.efetch_to(standin.pmids[:20], tmp_path / "many.xml")
+    assert small.returned == tuple(standin.pmids[:1])
+    assert [r.endpoint for r in standin.requests] == ["efetch", "efetch"]
+
+
+class _Redirector(http.server.BaseHTTPRequestHandler):
+    """Answers /old/... with a redirect to ``target`` + the rest of the path."""
+
+    target = ""
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        if self.path.startswith("/old/"):
+            self.send_response(302)
+            self.send_header("Location", self.target + self.path.removeprefix("/old/"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<eSearchResult><Count>1</Count><IdList><Id>42</Id></IdList></eSearchResult>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def redirector() -> Iterator[tuple[str, type[_Redirector]]]:
+    handler = type("Handler", (_Redirector,), {"hits": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_redirect_to_another_host_is_refused_and_never_followed(
+    standin: EutilsStandIn, redirector: tuple[str, type[_Redirector]]
+) -> None:
+    base, handler = redirector
+    handler.target = f"http://localhost:{standin.port}/entrez/eutils/"  # another host name
+    client = EutilsClient(f"{base}/old", email=EMAIL, tool=TOOL, api_key=API_KEY)
+    with client, pytest.raises(EutilsRedirectError, match="another host"):
+        client.esearch("ketamine")
+    assert handler.hits and all(h.startswith("/old/esearch.fcgi") for h in handler.hits)
+    assert len(handler.hits) == 1, "a refusal is not retried"
+    assert standin.requests == [], "the key and e-mail never reached the other host"
+
+
+def test_a_redirect_on_the_same_host_is_followed(
+    redirector: tuple[str, type[_Redirector]],
+) -> None:
+    base, handler = redirector
+    handler.target = f"{base}/new/"
+    with EutilsClient(f"{base}/old", email=EMAIL, tool=TOOL) as client:
+        assert client.esearch("ketamine").ids == ("42",)
+    assert [h.split("?")[0] for h in handler.hits] == ["/old/esearch.fcgi", "/new/esearch.fcgi"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_server_that_cannot_be_reached_is_reported_after_a_short_budget() -> None:
+    base = f"http://127.0.0.1:{_closed_port()}/entrez/eutils"
+    client = EutilsClient(base, email=EMAIL, tool=TOOL, max_retries=6, backoff_base=0.01)
+    with client, pytest.raises(EutilsUnreachable) as err:
+        client.esearch("ketamine")
+    assert str(err.value).startswith(f"cannot reach E-utilities at {base}: ")
+    assert "refused" in str(err.value).lower()
+    assert client.request_count == 3  # connect_retries=2, not max_retries=6
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["ketamine-evidence@example.org", "you@clinic.example", "me@example.com", "nobody", ""],
+)
+def test_ncbi_is_never_sent_a_placeholder_email(email: str) -> None:
+    with pytest.raises(EutilsConfigError, match=r"NCBI_EMAIL|tool and email"):
+        EutilsClient(f"https://eutils.{NCBI_HOST}/entrez/eutils", email=email, tool=TOOL)
+
+
+def test_a_real_address_for_ncbi_and_any_address_for_a_stand_in_are_accepted(
+    standin: EutilsStandIn,
+) -> None:
+    EutilsClient("https://eutils.ncbi.nlm.nih.gov/entrez/eutils", email="md@clinic.org", tool=TOOL)
+    with EutilsClient(standin.base_url, email="you@clinic.example", tool=TOOL) as client:
+        assert client.esearch("ketamine").count > 0
