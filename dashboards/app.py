@@ -11,7 +11,7 @@ import streamlit as st
 from dashboards.context import current_context
 from dashboards.data import sync_pending
 from dashboards.navigation import all_pages
-from dashboards.widgets import data_time_caption, guard
+from dashboards.widgets import data_time_caption, guard, identity_panel
 
 
 def main() -> None:
@@ -20,6 +20,7 @@ def main() -> None:
     )
     current = st.navigation(all_pages())
     ctx = current_context()
+    identity_panel(ctx)  # who is signed in; a session that may not write says so on each page
     if guard(ctx):
         sync_pending(ctx)  # merge corrections the nightly job held off, when the file is free
         data_time_caption(ctx)

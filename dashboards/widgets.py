@@ -1,22 +1,24 @@
 """Streamlit pieces the pages share: the filter sidebar, the readiness guard, data time and
-the reviewer's identity."""
+who is signed in (``Identity`` and ``current_identity`` live in dashboards.auth)."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import streamlit as st
 
 from core.article import DESIGNS, ROUTES
+from dashboards.auth import Identity, current_identity, reviewer_identity
 from dashboards.context import Context
 from dashboards.data import ensure_ready, file_stamp, read_frame
 from dashboards.filters import Filters
+from dashboards.inert import escape_markdown
 from dashboards.taxonomy import ON_TOPIC_DRUGS, display
+
+__all__ = ["Identity", "current_identity", "reviewer_identity"]  # kept importable from here
 
 FILTERS_KEY = "dash_filters"  # the last filters used, carried between pages in a session
 MIN_DESIGN_CHOICES = (None, *DESIGNS[:6])  # "or stronger" stops at preclinical
@@ -86,8 +88,8 @@ def guard(ctx: Context) -> bool:
         )
     elif state == "missing":
         st.info(
-            f"No evidence warehouse at `{ctx.db_path}` yet. Run `ketamine-evidence demo` "
-            "(bundled records) or `ketamine-evidence ingest`, then reload."
+            f"No evidence warehouse at {escape_markdown(ctx.db_path)} yet. Run "
+            "`ketamine-evidence demo` (bundled records) or `ketamine-evidence ingest`, then reload."
         )
     return state == "ready"
 
@@ -114,52 +116,30 @@ def timed_page(name: str) -> Iterator[None]:
     st.caption(f"{name} rendered in {time.perf_counter() - started:.2f} s")
 
 
-def auth_configured() -> bool:
-    """Whether Streamlit's own OIDC sign-in is configured ([auth] in secrets.toml)."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all: Streamlit raises its own FileNotFoundError
-        return False
+ROLE_NAMES = {"reviewer": "reviewer", "director": "medical director"}
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who may correct labels in this session, and how they were identified."""
-
-    name: str | None  # known from a sign-in (OIDC or the clinic's proxy)
-    choices: tuple[str, ...] = ()  # else: pick one of the configured reviewers
-    needs_login: bool = False  # OIDC is configured but the user has not signed in
-    problem: str | None = None  # why nobody can correct labels here
-
-
-NO_REVIEWERS = (
-    "Corrections need a reviewer: set EVIDENCE_REVIEWERS (comma-separated names), a "
-    "reviewers file, or a sign-in (see dashboards/README.md)."
-)
-
-
-def reviewer_identity(ctx: Context) -> Identity:
-    """Streamlit's OIDC sign-in where configured; else the header the clinic's sign-in proxy
-    sets, where configured (and nothing without it); else a configured reviewer name."""
-    if auth_configured():
-        if importlib.util.find_spec("authlib") is None:
-            return Identity(
-                None,
-                problem="OIDC sign-in is configured but Authlib is not "
-                'installed: pip install "streamlit[auth]".',
-            )
-        if st.user.is_logged_in:
-            return Identity(name=str(st.user.get("email") or st.user.get("name")))
-        return Identity(name=None, needs_login=True)
-    if ctx.reviewer_header:
-        name = st.context.headers.get(ctx.reviewer_header)
-        if name:
-            return Identity(name=name)
-        return Identity(
-            None,
-            problem="Open the dashboards through the clinic's sign-in to "
-            f"correct labels (no {ctx.reviewer_header} header came with this page).",
+def identity_panel(ctx: Context) -> Identity:
+    """Who is signed in and may do what, with sign-in and sign-out, in the sidebar; a
+    session that may not write says why at the top of the page."""
+    identity = current_identity(ctx)
+    bar = st.sidebar
+    who = escape_markdown(identity.email or "")
+    roles = " and ".join(ROLE_NAMES[r] for r in ("reviewer", "director") if r in identity.roles)
+    if identity.source == "demo":
+        bar.warning(
+            f"**Demo identity, local only**: {who}, {roles}. Anyone at this computer may "
+            "correct labels and decide claims; configure a sign-in before sharing the app.",
+            icon=":material/person:",
         )
-    if ctx.reviewers:
-        return Identity(name=None, choices=ctx.reviewers)
-    return Identity(name=None, problem=NO_REVIEWERS)
+    elif identity.email:
+        via = "the clinic's sign-in proxy" if identity.source == "proxy" else "sign-in"
+        bar.caption(f"Signed in as {who} through {via}" + (f": {roles}." if roles else "."))
+    if identity.needs_login:
+        bar.caption("Reading only. Sign in to correct labels or decide claims.")
+        bar.button("Sign in", on_click=st.login, key="auth.sign_in", icon=":material/login:")
+    if identity.source == "oidc":
+        bar.button("Sign out", on_click=st.logout, key="auth.sign_out", icon=":material/logout:")
+    if identity.problem:
+        st.warning(escape_markdown(identity.problem), icon=":material/lock:")
+    return identity

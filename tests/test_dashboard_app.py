@@ -1,5 +1,6 @@
 """Each page's logic through Streamlit's AppTest, on the labelled warehouse built from real
-records: what it shows, its filters, the correction form, and a nightly load meanwhile."""
+records: what it shows, its filters, the correction form and who may use it, and a nightly
+load meanwhile. Sessions sign in as AppTest lets them: an [auth] section and ``at.user``."""
 
 from __future__ import annotations
 
@@ -18,14 +19,26 @@ from dashboard_fixtures import (
     seed_articles,
     shared_warehouse,
 )
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from claims.citations import format_ama
+from dashboards.context import DEMO_EMAIL
+from dashboards.inert import escape_markdown
 from warehouse.db import RunLoad, Warehouse
 from warehouse.inbox import merge_inbox, read_inbox
 
 SUBLINGUAL = "34092024"
-REVIEWERS = "Dr Ada Lovelace, Dr Grace Hopper"
+REVIEWER = "grace.hopper@clinic.example"
+DIRECTOR = "ada.lovelace@clinic.example"
+# Enough of an [auth] section for the app to know sign-in is configured; AppTest signs in.
+AUTH = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret-0123456789",
+    "client_id": "dashboard",
+    "client_secret": "secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 PAGES = ("evidence_map", "trends", "studies", "study", "pipeline")
 RENDER_BUDGET_SECONDS = 2.0
@@ -43,22 +56,48 @@ def private_warehouse(labelled_warehouse: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch):
-    """Point the app at a warehouse (as `--db` would) with the reviewers configured."""
+    """Point the app at a warehouse (as `--db` would) with a reviewer and a director."""
 
-    def point(db: Path, reviewers: str = REVIEWERS) -> None:
+    def point(db: Path, reviewers: str = REVIEWER, directors: str = DIRECTOR) -> None:
         monkeypatch.setenv("EVIDENCE_DB", str(db))
         monkeypatch.setenv("EVIDENCE_REVIEWERS", reviewers)
-        monkeypatch.setenv("EVIDENCE_REVIEWERS_FILE", str(db.with_name("no-reviewers.txt")))
+        monkeypatch.setenv("EVIDENCE_DIRECTORS", directors)
+        monkeypatch.delenv("EVIDENCE_REVIEWER_HEADER", raising=False)
+        monkeypatch.delenv("EVIDENCE_SETTINGS", raising=False)
 
     return point
 
 
-def page(module: str, **query: str) -> AppTest:
+@pytest.fixture
+def listening():  # type: ignore[no-untyped-def]
+    """Set the address the (simulated) server listens on, as `--server.address` does."""
+    before = config.get_option("server.address")
+
+    def listen(address: str | None) -> None:
+        config.set_option("server.address", address)
+
+    yield listen
+    config.set_option("server.address", before)
+
+
+def page(module: str, user: str | None = REVIEWER, **query: str) -> AppTest:
+    """One page of the app, signed in as `user` (None: signed out)."""
     at = AppTest.from_string(
         f"from dashboards.screens.{module} import render\nrender()\n", default_timeout=60
     )
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": user} if user else {"is_logged_in": False}
     at.query_params.update(query)
     return at.run()
+
+
+def shown(value: str) -> str:
+    """Text as the browser shows it: without the escapes that keep it from being Markdown."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", value).replace("\u200b", "")
+
+
+def shown_table(at: AppTest, index: int):  # type: ignore[no-untyped-def]
+    return at.table[index].value.map(lambda v: shown(v) if isinstance(v, str) else v)
 
 
 def render_seconds(at: AppTest) -> float:
@@ -164,13 +203,14 @@ def test_the_study_page(labelled_warehouse: Path, serve) -> None:
     at = page("study", pmid=SUBLINGUAL)
     assert_clean(at)
     article = next(a for a in seed_articles() if a.pmid == SUBLINGUAL)
-    assert at.title[0].value == article.title
+    assert at.title[0].value == escape_markdown(article.title)
+    assert shown(at.title[0].value) == article.title
     assert at.code[0].value == format_ama(article)
-    labels = at.table[0].value.set_index("Label")
+    labels = shown_table(at, 0).set_index("Label")
     assert labels.loc["Design", "Value"] == "Observational"
     assert labels.loc["Routes", "Source"] == "model seed-labels"
     assert labels["Confidence"].tolist() == ["1.00"] * 7 + ["—"]
-    sections = [m.value.split(".**")[0] for m in at.markdown if m.value.startswith("**")]
+    sections = [shown(m.value.split(".**")[0]) for m in at.markdown if m.value.startswith("**")]
     assert [f"**{s.label}" for s in article.abstract_sections] == [
         s for s in sections if s[2:].isupper()
     ]
@@ -193,10 +233,9 @@ def labelled(widgets, label: str):  # type: ignore[no-untyped-def]
     return next(w for w in widgets if w.label == label)
 
 
-def correct(at: AppTest, field: str, value, reason: str, reviewer: str | None) -> AppTest:
+def correct(at: AppTest, field: str, value, reason: str) -> AppTest:
     at.selectbox(key="study.field").set_value(field).run()
-    if reviewer:
-        at.selectbox(key="study.reviewer").set_value(reviewer)
+    assert not any(w.label == "Reviewer" for w in at.selectbox)  # no name to choose
     widgets = at.multiselect if isinstance(value, list) else at.selectbox
     labelled(widgets, "New value").set_value(value)
     labelled(at.text_area, "Reason").input(reason)
@@ -206,18 +245,18 @@ def correct(at: AppTest, field: str, value, reason: str, reviewer: str | None) -
 def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) -> None:
     serve(private_warehouse)
     at = page("study", pmid=SUBLINGUAL)
-    at = correct(at, "design", "rct", "The abstract reports a randomised trial.", "Dr Grace Hopper")
+    at = correct(at, "design", "rct", "The abstract reports a randomised trial.")
     assert_clean(at)
-    assert at.success[0].value == (
-        "Correction of Design saved by Dr Grace Hopper; it is merged into the warehouse."
+    assert shown(at.success[0].value) == (
+        f"Correction of Design saved by {REVIEWER}; it is merged into the warehouse."
     )
-    labels = at.table[0].value.set_index("Label")
+    labels = shown_table(at, 0).set_index("Label")
     assert labels.loc["Design", "Value"] == "RCT"
-    assert labels.loc["Design", "Source"].startswith("corrected by Dr Grace Hopper on ")
-    history = at.table[1].value
+    assert labels.loc["Design", "Source"].startswith(f"corrected by {REVIEWER} on ")
+    history = shown_table(at, 1)
     assert history[["Reviewer", "Label", "From", "To", "Why", "Status"]].to_dict("records") == [
         {
-            "Reviewer": "Dr Grace Hopper",
+            "Reviewer": REVIEWER,
             "Label": "Design",
             "From": "Observational",
             "To": "RCT",
@@ -231,29 +270,95 @@ def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) 
     assert labelled(at.text_area, "Reason").value == ""
 
 
-def test_a_correction_needs_a_reviewer_and_a_reason(private_warehouse: Path, serve) -> None:
+def test_a_correction_needs_a_reason(private_warehouse: Path, serve) -> None:
     serve(private_warehouse)
-    at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "  ", "Dr Ada Lovelace")
+    at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "  ")
     assert at.error[0].value == "Not saved: say why: a correction needs a reason."
-    at = correct(page("study", pmid=SUBLINGUAL), "finding", "mixed", "Primary missed.", None)
-    assert at.error[0].value == "Not saved: a correction needs a reviewer."
     assert read_inbox(private_warehouse).corrections == []
 
 
-def test_without_configured_reviewers_there_is_no_form(labelled_warehouse: Path, serve) -> None:
-    serve(labelled_warehouse, reviewers="")
+def test_a_director_may_correct_too(private_warehouse: Path, serve) -> None:
+    serve(private_warehouse)
+    at = correct(page("study", DIRECTOR, pmid=SUBLINGUAL), "finding", "mixed", "Primary missed.")
+    assert_clean(at)
+    assert [c["reviewer"] for c in read_inbox(private_warehouse).corrections] == [DIRECTOR]
+
+
+@pytest.mark.parametrize(
+    ("user", "why"),
+    [
+        (None, "Reviewers and medical directors sign in to correct labels."),
+        ("writer@clinic.example", "neither a reviewer nor a medical director"),
+    ],
+)
+def test_who_is_not_a_reviewer_gets_no_form(
+    labelled_warehouse: Path, serve, user: str | None, why: str
+) -> None:
+    serve(labelled_warehouse)
+    at = page("study", user, pmid=SUBLINGUAL)
+    assert_clean(at)
+    assert not any(b.label == "Save correction" for b in at.button)
+    assert any(why in shown(c.value) for c in at.caption)
+    assert [b.label for b in at.button] == (["Sign in to correct labels"] if user is None else [])
+
+
+def test_the_role_is_asked_again_when_the_form_is_submitted(
+    private_warehouse: Path, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(private_warehouse)
     at = page("study", pmid=SUBLINGUAL)
-    assert not at.button and any("EVIDENCE_REVIEWERS" in c.value for c in at.caption)
+    at.selectbox(key="study.field").set_value("finding").run()
+    labelled(at.selectbox, "New value").set_value("mixed")
+    labelled(at.text_area, "Reason").input("Primary outcome missed.")
+    monkeypatch.setenv("EVIDENCE_REVIEWERS", "someone.else@clinic.example")  # role taken away
+    at = at.button[-1].click().run()
+    assert_clean(at)
+    assert read_inbox(private_warehouse).corrections == []
+    assert not any(b.label == "Save correction" for b in at.button)
+    assert any("neither a reviewer nor a medical director" in shown(c.value) for c in at.caption)
+
+
+def no_sign_in(module: str, **query: str) -> AppTest:
+    """A page served with no sign-in configured (no [auth] section)."""
+    at = AppTest.from_string(
+        f"from dashboards.screens.{module} import render\nrender()\n", default_timeout=60
+    )
+    at.query_params.update(query)
+    return at.run()
 
 
 def test_a_proxy_header_is_the_only_identity_when_configured(
-    labelled_warehouse: Path, serve, monkeypatch: pytest.MonkeyPatch
+    labelled_warehouse: Path, serve, listening, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serve(labelled_warehouse)
+    listening("127.0.0.1")
     monkeypatch.setenv("EVIDENCE_REVIEWER_HEADER", "X-Forwarded-Email")
-    at = page("study", pmid=SUBLINGUAL)
+    at = no_sign_in("study", pmid=SUBLINGUAL)
     assert not at.button
-    assert any("no X-Forwarded-Email header" in c.value for c in at.caption)
+    assert any("no X-Forwarded-Email header" in shown(c.value) for c in at.caption)
+
+
+def test_on_loopback_with_nothing_configured_the_demo_identity_corrects(
+    private_warehouse: Path, serve, listening
+) -> None:
+    serve(private_warehouse, reviewers="", directors="")
+    listening("127.0.0.1")
+    at = no_sign_in("study", pmid=SUBLINGUAL)
+    at = correct(at, "finding", "mixed", "Trying the demo.")
+    assert_clean(at)
+    assert [c["reviewer"] for c in read_inbox(private_warehouse).corrections] == [DEMO_EMAIL]
+
+
+def test_beyond_loopback_without_sign_in_nobody_corrects(
+    labelled_warehouse: Path, serve, listening
+) -> None:
+    serve(labelled_warehouse, reviewers="", directors="")
+    listening("0.0.0.0")
+    at = no_sign_in("study", pmid=SUBLINGUAL)
+    assert not at.button
+    assert any(
+        "Writes are refused: this app listens on 0.0.0.0" in shown(c.value) for c in at.caption
+    )
 
 
 def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
@@ -268,11 +373,10 @@ def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
             "conditions",
             ["chronic_pain", "anxiety"],
             "Anxiety is a primary outcome.",
-            "Dr Ada Lovelace",
         )
         assert_clean(at)
         assert "the nightly job merges it into the warehouse" in at.success[0].value
-        labels = at.table[0].value.set_index("Label")
+        labels = shown_table(at, 0).set_index("Label")
         assert labels.loc["Conditions", "Value"] == "Anxiety, Chronic pain"
         assert labels.loc["Conditions", "Source"].endswith("(pending merge)")
         assert "Chronic pain × Efficacy" in page("evidence_map").html[0].value
@@ -292,13 +396,13 @@ def test_the_pipeline_page(private_warehouse: Path, serve) -> None:
     serve(private_warehouse)
     at = page("pipeline")
     assert_clean(at)
-    assert "HTTPError: 429 Too Many Requests" in at.warning[0].value
+    assert "HTTPError: 429 Too Many Requests" in shown(at.warning[0].value)
     runs, quarantine, metrics = (d.value for d in at.dataframe[:3])
     assert runs["status"].tolist() == ["completed", "failed"]
     assert runs["window"].tolist()[0] == f"1970-01-01 → {WINDOW_END}"
     assert quarantine["reason"][0].startswith("not well-formed XML")
     assert metrics.to_dict("records") == [{"field": "design", "accuracy": 0.81, "macro_f1": 0.62}]
-    assert any("Current model **2026-11-26-a**" in m.value for m in at.markdown)
+    assert any("Current model **2026\\-11\\-26\\-a**" in m.value for m in at.markdown)
 
 
 def test_a_warehouse_not_classified_yet(tmp_path: Path, serve) -> None:

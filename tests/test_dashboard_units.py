@@ -14,7 +14,7 @@ from dashboard_fixtures import seed_articles
 
 from claims.citations import format_ama
 from core.article import CONDITIONS, OUTCOMES, Article
-from dashboards.context import context_from, reviewer_names
+from dashboards.context import context_from
 from dashboards.evidence import (
     cell_link,
     cumulative_strong,
@@ -24,7 +24,7 @@ from dashboards.evidence import (
 )
 from dashboards.filters import Filters, search_params, search_terms
 from dashboards.records import article_from_row, label_rows
-from dashboards.serve import parse_args, streamlit_command
+from dashboards.serve import check_secrets, parse_args, streamlit_command
 from labels.corrections import new_correction, parse_value
 from warehouse.db import snapshot_path
 from warehouse.inbox import corrections_path
@@ -206,20 +206,14 @@ def test_correction_ids_are_unique_and_time_ordered() -> None:
 
 def test_context_from_arguments_and_environment(tmp_path: Path) -> None:
     db = tmp_path / "w" / "evidence.duckdb"
-    ctx = context_from(["--db", str(db)], {"EVIDENCE_REVIEWERS": "Dr A, Dr B,, Dr A"})
-    assert (ctx.db_path, ctx.reviewers) == (db, ("Dr A", "Dr B"))
+    ctx = context_from(
+        ["--db", str(db)], {"EVIDENCE_REVIEWERS": "a@clinic.example, B@clinic.example"}
+    )
+    assert (ctx.db_path, ctx.settings.reviewers) == (db, ("a@clinic.example", "b@clinic.example"))
+    assert not ctx.demo  # roles are configured: the demo identity is not offered
     assert ctx.snapshot == snapshot_path(db) == tmp_path / "w" / "evidence.snapshot.duckdb"
     assert ctx.corrections == corrections_path(db) == tmp_path / "w/evidence.corrections.duckdb"
     assert context_from([], {"EVIDENCE_DB": str(db)}).db_path == db
-
-
-def test_reviewers_from_a_file(tmp_path: Path) -> None:
-    names = tmp_path / "reviewers.txt"
-    names.write_text("# medical directors\nDr Ada Lovelace\n\nDr Grace Hopper  # writer\n")
-    assert reviewer_names("", names) == ("Dr Ada Lovelace", "Dr Grace Hopper")
-    assert reviewer_names("Dr X", names) == ("Dr X",)
-    db = tmp_path / "evidence.duckdb"
-    assert context_from(["--db", str(db)], {}).reviewers == ("Dr Ada Lovelace", "Dr Grace Hopper")
 
 
 def test_serve_runs_streamlit_on_localhost_by_default(tmp_path: Path) -> None:
@@ -232,6 +226,38 @@ def test_serve_runs_streamlit_on_localhost_by_default(tmp_path: Path) -> None:
     assert "--server.address 127.0.0.1 --server.port 9000" in joined
     assert "--server.headless true" in joined and "--browser.gatherUsageStats false" in joined
     assert command[-3:] == ["--", "--db", str(tmp_path / "e.duckdb")]
+    assert "--secrets.files" not in command
+
+
+def test_serve_hands_a_secrets_file_to_streamlit(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    command = streamlit_command(tmp_path / "e.duckdb", "0.0.0.0", 9000, secrets)
+    assert " ".join(command).count(f"--secrets.files {secrets} --") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (None, "No such file"),
+        ("[auth\n", "is not valid TOML"),
+        ('[roles]\nreviewers = ["a@b.example"]\n', "has no [auth] section"),
+        ('[auth]\nredirect_uri = "http://127.0.0.1:1/oauth2callback"\n', "lacks cookie_secret"),
+        (
+            "[auth]\n"
+            + "".join(f'{k} = "x"\n' for k in ("cookie_secret", "client_id", "client_secret"))
+            + 'server_metadata_url = "x"\nredirect_uri = "http://127.0.0.1:1/callback"\n',
+            "must end in /oauth2callback",
+        ),
+    ],
+)
+def test_a_secrets_file_that_cannot_configure_sign_in_is_named(
+    tmp_path: Path, text: str | None, problem: str
+) -> None:
+    secrets = tmp_path / "secrets.toml"
+    if text is not None:
+        secrets.write_text(text)
+    found = check_secrets(secrets)
+    assert found is not None and problem in found and str(secrets) in found
 
 
 # --- shaping ---------------------------------------------------------------------------------

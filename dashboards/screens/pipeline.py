@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards.context import Context, current_context
 from dashboards.data import read_frame, sync_pending
 from dashboards.evidence import model_metrics, runs_table
+from dashboards.inert import escape_markdown
 from dashboards.widgets import timed_page
 
 RUNS_SHOWN = 30
@@ -63,7 +64,7 @@ def _runs(ctx: Context) -> None:
         latest = failed.iloc[0]
         st.warning(
             f"{len(failed)} failed run(s) among the last {len(runs)}; the latest, "
-            f"started {_when(latest['started_at'])}: {latest['error']}"
+            f"started {_when(latest['started_at'])}: {escape_markdown(latest['error'])}"
         )
     st.dataframe(runs_table(runs), hide_index=True)
 
@@ -87,7 +88,8 @@ def _model(ctx: Context) -> None:
     else:
         current = trained.iloc[0]
         st.markdown(
-            f"Current model **{current['version']}**, trained {_when(current['trained_at'])} UTC."
+            f"Current model **{escape_markdown(current['version'])}**, trained "
+            f"{_when(current['trained_at'])} UTC."
         )
         metrics = model_metrics(current["report"])
         if metrics.empty:

@@ -4,6 +4,7 @@ retraction or concern banner, AMA citation to copy, and the form to correct a la
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +14,7 @@ from core.article import Article
 from dashboards.context import Context, current_context
 from dashboards.data import merge_now, read_frame
 from dashboards.evidence import DOI, PUBMED
+from dashboards.inert import escape_markdown, inert_frame
 from dashboards.records import (
     article_from_row,
     corrections_in_effect,
@@ -20,7 +22,7 @@ from dashboards.records import (
     label_rows,
 )
 from dashboards.taxonomy import display
-from dashboards.widgets import Identity, reviewer_identity, timed_page
+from dashboards.widgets import Identity, current_identity, timed_page
 from labels.corrections import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, new_correction
 from warehouse.inbox import save_correction
 
@@ -46,7 +48,7 @@ def render() -> None:
         _labels(article, corrections)
         _abstract(article)
         _history(corrections)
-        _correction_form(ctx, article, reviewer_identity(ctx))
+        _correction_form(ctx, article, current_identity(ctx))
 
 
 def _chosen_pmid() -> str | None:
@@ -78,33 +80,41 @@ def _header(article: Article) -> None:
         )
     if article.drug == "not_studied":
         st.info("Off-topic: ketamine is not studied here, so the map and lists leave it out.")
-    st.title(article.title or f"PMID {article.pmid}")
+    # PubMed's text is shown as written: never Markdown, HTML, links or images.
+    st.title(escape_markdown(article.title) if article.title else f"PMID {article.pmid}")
     journal = article.journal or article.journal_abbrev or ""
-    st.caption(
-        " · ".join(
-            p for p in (", ".join(article.authors[:12]), journal, str(article.year or "")) if p
-        )
-    )
-    links = [f"[PubMed]({PUBMED.format(pmid=article.pmid)})"]
-    if article.doi:
-        links.append(f"[DOI {article.doi}]({DOI.format(doi=article.doi)})")
-    if article.pmc:
-        links.append(f"[{article.pmc}](https://pmc.ncbi.nlm.nih.gov/articles/{article.pmc}/)")
-    st.markdown(" · ".join(links))
-    st.markdown(f"**Key finding.** {article.key_finding or '_No key finding extracted yet._'}")
+    byline = (", ".join(article.authors[:12]), journal, str(article.year or ""))
+    st.caption(escape_markdown(" · ".join(p for p in byline if p)))
+    st.markdown(" · ".join(_links(article)))
+    finding = escape_markdown(article.key_finding or "") or "_No key finding extracted yet._"
+    st.markdown(f"**Key finding.** {finding}")
     st.markdown("**AMA citation** (copy with the button at the right)")
     st.code(format_ama(article), language=None, wrap_lines=True)
 
 
+def _links(article: Article) -> list[str]:
+    """PubMed, DOI and PMC links; the record's ids are escaped in the text, quoted in the URL."""
+    links = [f"[PubMed]({PUBMED.format(pmid=quote(article.pmid))})"]
+    if article.doi:
+        url = DOI.format(doi=quote(article.doi, safe="/"))
+        links.append(f"[DOI {escape_markdown(article.doi)}]({url})")
+    if article.pmc:
+        url = f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(article.pmc, safe='')}/"
+        links.append(f"[{escape_markdown(article.pmc)}]({url})")
+    return links
+
+
 def _notices(pmids: tuple[str, ...]) -> str:
-    if not pmids:
+    shown = [p for p in pmids if p.isdigit()]
+    if not shown:
         return ""
-    return " (notice " + ", ".join(f"[PMID {p}]({PUBMED.format(pmid=p)})" for p in pmids) + ")"
+    return " (notice " + ", ".join(f"[PMID {p}]({PUBMED.format(pmid=p)})" for p in shown) + ")"
 
 
 def _labels(article: Article, corrections: pd.DataFrame) -> None:
     st.subheader("Labels")
-    st.table(label_rows(article, corrections_in_effect(corrections)), hide_index=True)
+    rows = label_rows(article, corrections_in_effect(corrections))
+    st.table(inert_frame(rows), hide_index=True)
 
 
 def _abstract(article: Article) -> None:
@@ -112,27 +122,31 @@ def _abstract(article: Article) -> None:
     if not article.abstract_sections and not article.abstract:
         st.caption("PubMed has no abstract for this record.")
     for section in article.abstract_sections or ():
-        label = section.label or (section.category or "").capitalize()
-        st.markdown(f"**{label}.** {section.text}" if label else section.text)
+        label = escape_markdown(section.label or (section.category or "").capitalize())
+        text = escape_markdown(section.text)
+        st.markdown(f"**{label}.** {text}" if label else text)
     if not article.abstract_sections and article.abstract:
-        st.markdown(article.abstract)
+        st.markdown(escape_markdown(article.abstract))
 
 
 def _history(corrections: pd.DataFrame) -> None:
     if corrections.empty:
         return
     st.subheader("Corrections")
-    st.table(corrections_table(corrections), hide_index=True)
+    st.table(inert_frame(corrections_table(corrections)), hide_index=True)
 
 
 def _correction_form(ctx: Context, article: Article, identity: Identity) -> None:
-    """Reviewer, label, new value and reason; saved at once, winning over the model."""
+    """Label, new value and reason, by the signed-in reviewer; saved at once, winning over
+    the model. Only reviewers and medical directors see the form."""
     st.subheader("Correct a label")
-    if identity.problem:
-        st.caption(identity.problem)
-        return
     if identity.needs_login:
-        st.button("Sign in to correct labels", on_click=st.login)
+        st.caption("Reviewers and medical directors sign in to correct labels.")
+        st.button("Sign in to correct labels", on_click=st.login, key="study.sign_in")
+        return
+    if not identity.can_correct:
+        why = identity.problem or "Only reviewers and medical directors may correct labels."
+        st.caption(escape_markdown(why))
         return
     field = st.selectbox(
         "Label to correct", CORRECTABLE_FIELDS, format_func=display, key="study.field"
@@ -141,15 +155,7 @@ def _correction_form(ctx: Context, article: Article, identity: Identity) -> None
     # Fresh widgets per study, label and saved correction, so none shows a stale value.
     form = f"{article.pmid}.{field}.{st.session_state.get(GENERATION_KEY, 0)}"
     with st.form(f"study.correction.{form}"):
-        if identity.name:
-            st.caption(f"Reviewer: {identity.name}")
-        reviewer = identity.name or st.selectbox(
-            "Reviewer",
-            identity.choices,
-            index=None,
-            placeholder="Choose your name",
-            key="study.reviewer",
-        )
+        st.caption(f"Reviewer: {escape_markdown(identity.email)}")
         value = _value_widget(field, current, f"study.value.{form}")
         reason = st.text_area(
             "Reason",
@@ -158,7 +164,7 @@ def _correction_form(ctx: Context, article: Article, identity: Identity) -> None
         )
         submitted = st.form_submit_button("Save correction", type="primary")
     if submitted:
-        _save(ctx, article.pmid, field, value, current, reviewer or "", reason)
+        _save(ctx, article.pmid, field, value, current, reason)
 
 
 def _value_widget(field: str, current: Any, key: str) -> Any:
@@ -179,9 +185,13 @@ def _value_widget(field: str, current: Any, key: str) -> Any:
     return st.text_area("New value", value=current or "", key=key)
 
 
-def _save(
-    ctx: Context, pmid: str, field: str, value: Any, current: Any, reviewer: str, reason: str
-) -> None:
+def _save(ctx: Context, pmid: str, field: str, value: Any, current: Any, reason: str) -> None:
+    identity = current_identity(ctx)  # asked again at submit: the form may be older than a role
+    if not identity.can_correct or not identity.email:
+        why = identity.problem or "only reviewers and medical directors may correct labels"
+        st.error(f"Not saved: {escape_markdown(why)}")
+        return
+    reviewer = identity.email
     try:
         correction = new_correction(
             pmid=pmid, field=field, value=value, current=current, reviewer=reviewer, reason=reason
@@ -203,6 +213,7 @@ def _save(
         if merged
         else "it shows now and the nightly job merges it into the warehouse"
     )
-    st.session_state[FLASH_KEY] = f"Correction of {display(field)} saved by {reviewer}; {where}."
+    who = escape_markdown(reviewer)
+    st.session_state[FLASH_KEY] = f"Correction of {display(field)} saved by {who}; {where}."
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     st.rerun()
