@@ -139,6 +139,19 @@ def apply_events(claim: Claim, events: Iterable[ClaimEvent]) -> Claim:
     return claim
 
 
+def standing_approval(claim_id: str, events: Iterable[ClaimEvent]) -> ClaimEvent | None:
+    """The approval the claim stands on now: its last one, unless edited or withdrawn since."""
+    approval = None
+    for event in events:
+        if event.claim_id != claim_id:
+            continue
+        if event.action == "approve":
+            approval = event
+        elif event.action in ("edit", "withdraw"):
+            approval = None
+    return approval
+
+
 def check_event(event: ClaimEvent, claim: Claim) -> ClaimEvent:
     """Validate a decision before it is stored: who, why, and a well-formed change."""
     if event.action not in CLAIM_ACTIONS:
@@ -152,7 +165,7 @@ def check_event(event: ClaimEvent, claim: Claim) -> ClaimEvent:
         raise ValueError("the wording cannot be empty")
     if event.action == "grade" and event.grade not in GRADE_LEVELS:
         raise ValueError(f"GRADE certainty is one of {GRADE_LEVELS}")
-    unchanged = wording is None and (
+    unchanged = wording in (None, claim.wording) and (
         event.cited_pmids is None or tuple(event.cited_pmids) == claim.cited_pmids
     )
     if event.action == "approve" and claim.status == "approved" and unchanged:

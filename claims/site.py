@@ -1,6 +1,7 @@
 """The clinic's public evidence pages: static HTML and JSON per approved claim.
 
-``render_site`` is pure (claims in, files out); ``write_site`` swaps the whole set in at once.
+``render_site`` is pure (claims in, files out); ``claims.publish.write_site`` swaps the whole
+set in at once, as a new version.
 Pages are self-contained: inline CSS, an inline SVG chart drawn here, no scripts, fonts or
 images, and a Content-Security-Policy that forbids loading anything. Only approved claims
 appear, and only the fields named here are written, so nothing internal can ride along.
@@ -9,21 +10,16 @@ appear, and only the fields named here are written, so nothing internal can ride
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from claims.citations import doi_url, format_ama, pubmed_url
 from core.article import DESIGNS, FINDINGS, Article
-from core.claim import ClaimSupport
+from core.claim import PUBLISHED_STATUS, ClaimSupport
 
-PUBLISHED_STATUS = "approved"
 SCHEMA_VERSION = 1
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _CLAIM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")  # becomes a file name: no dots, no /
@@ -295,54 +291,3 @@ def _finding_bar(findings: Sequence[tuple[str, int]], top: int) -> tuple[list[st
         x += share
         legend_x += 30 + 7 * len(text)
     return parts, 10 + 2 * _ROW_H
-
-
-# --- writing -------------------------------------------------------------------------------
-
-
-def write_site(files: Mapping[str, str | bytes], outdir: Path) -> Path:
-    """Write the files to a fresh folder beside outdir, then swap it in by renaming.
-
-    Readers see the old set or the new one, never a mixture. outdir is replaced whole, so it
-    must be empty, missing or an earlier site (it holds claims.json): never someone's folder.
-    """
-    outdir = Path(outdir).absolute()
-    if outdir.exists() and any(outdir.iterdir()) and not (outdir / "claims.json").is_file():
-        raise FileExistsError(f"{outdir} is not an earlier published site; not replacing it")
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
-        staging.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
-        for relative, content in files.items():
-            _write_file(staging, relative, content)
-        _swap(staging, outdir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return outdir
-
-
-def _write_file(root: Path, relative: str, content: str | bytes) -> None:
-    path = root / relative
-    if Path(relative).is_absolute() or ".." in Path(relative).parts:
-        raise ValueError(f"not a path inside the site: {relative!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _swap(staging: Path, outdir: Path) -> None:
-    """Rename the old site aside and the new one in; the old one is then removed."""
-    old = outdir.with_name(f".{outdir.name}.old-{os.getpid()}")
-    shutil.rmtree(old, ignore_errors=True)
-    if outdir.exists():
-        os.rename(outdir, old)
-    try:
-        os.rename(staging, outdir)
-    except BaseException:
-        if old.exists() and not outdir.exists():
-            os.rename(old, outdir)  # put the previous site back
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -13,7 +13,11 @@ from core.article import DRUGS, Article
 
 SUPPORT_STATUSES = ("supported", "mixed", "insufficient", "contradicted")
 CLAIM_STATUSES = ("draft", "approved", "withdrawn")
+PUBLISHED_STATUS = "approved"  # the only status the public site shows
 CLAIM_ACTIONS = ("approve", "edit", "withdraw", "grade")
+CHANNELS = ("dashboard", "cli")  # where a decision was made
+# Support that an approval must override, with a reason the director gives.
+NEEDS_OVERRIDE = ("insufficient", "contradicted")
 GRADE_LEVELS = ("high", "moderate", "low", "very_low")
 DIRECTIONS = ("positive", "negative", "mixed")
 STUDIED_DRUGS = tuple(d for d in DRUGS if d != "not_studied")
@@ -82,10 +86,31 @@ class ClaimEvent:
     reviewer: str
     reason: str
     decided_at: datetime
-    wording: str | None = None
-    cited_pmids: tuple[str, ...] | None = None
+    wording: str | None = None  # an approval always holds the wording it approved
+    cited_pmids: tuple[str, ...] | None = None  # and the PMIDs it cites, in that order
     grade: str | None = None
     event_id: int | None = None
+    evidence_digest: str | None = None  # of the evidence the director saw (Shown)
+    override_reason: str | None = None  # why an insufficient or contradicted claim was approved
+    channel: str | None = None  # CHANNELS; None for decisions recorded before channels
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A claim as a decision form showed it to the director, captured when the form is drawn.
+
+    A decision is checked against the claim as it stands when the decision is made: if any
+    of these changed meanwhile, the director decided on something they did not see.
+    """
+
+    claim_id: str
+    status: str
+    wording: str
+    cited_pmids: tuple[str, ...]  # the claim's citations, or the recommended ones if none
+    evidence_digest: str
+    support: str
+    studies: int = 0
+    last_event_id: int | None = None  # the newest decision on the claim then
 
 
 @dataclass(frozen=True)
@@ -120,7 +145,9 @@ class ClaimSupport:
     counts_by_design: dict[str, int] = field(default_factory=dict)  # design -> studies
     findings: dict[str, int] = field(default_factory=dict)  # finding -> studies
     participants: int = 0
-    references: tuple[Article, ...] = ()  # recommended citations, strongest first, then newest
+    # An approved claim's approved citations in the approved order (retracted and deleted
+    # studies left out); any other claim's recommended ones, strongest first, then newest.
+    references: tuple[Article, ...] = ()
     as_of: datetime | None = None  # when the data behind this was loaded
 
 

@@ -45,7 +45,7 @@ def republish_site(settings: Settings) -> int:
     """Rewrite the public claim pages, if the deployment names a directory for them."""
     if settings.publish_dir is None:
         return 0
-    return republish(settings.db_path, settings.publish_dir)
+    return republish(settings.db_path, settings.publish_dir, settings.claims_file)
 
 
 @flow(name="claims")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from claims.decisions import new_claim_event
-from claims.refresh import load_claim_supports, refresh_claim_support
+from claims.refresh import refresh_claim_support
 from claims.registry import load_claims
+from claims.state import read_state, supports
 from core.article import Article
 from core.settings import CLAIMS_FILE
 from labels.corrections import new_correction
@@ -111,9 +112,9 @@ def test_decisions_from_the_dashboard_file_are_merged_once_and_publish_only_appr
     assert merge_inbox(db).decisions == 1
     assert merge_inbox(db).decisions == 0, "merging is idempotent"
     refresh_claim_support(db, CLAIMS_FILE, None)
-    supports = {s.claim_id: s for s in load_claim_supports(db)}
-    assert supports["chronic-pain"].status == "approved"
-    assert [a.pmid for a in supports["chronic-pain"].references][:1] == recommended[:1]
+    now = {s.claim_id: s for s in supports(read_state(db, load_claims(CLAIMS_FILE)))}
+    assert now["chronic-pain"].status == "approved"
+    assert [a.pmid for a in now["chronic-pain"].references] == recommended[:2], "as approved"
 
     out = tmp_path / "site"
     assert cli_main(["publish", str(out), "--db", str(db)]) == 0

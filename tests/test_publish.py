@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from claims.citations import format_ama
-from claims.site import CSP, render_site, write_site
+from claims.publish import write_site
+from claims.site import CSP, render_site
 from core.article import Article
 from core.claim import ClaimSupport
 from pubmed.parser import iter_records
@@ -213,11 +214,16 @@ def test_empty_site_and_unsafe_claim_ids(claims: list[ClaimSupport]) -> None:
 def test_write_site_swaps_the_whole_set_in(site: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "public"
     write_site(site, out)
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(site)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted([*site, ".ketamine-evidence-manifest.json"])
     smaller = render_site([], GENERATED)
-    write_site(smaller, out)  # a withdrawn claim's files go with the old set
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["claims.json", "index.html"]
-    assert [p.name for p in tmp_path.iterdir()] == ["public"]  # no staging folder left behind
+    write_site(smaller, out)  # a withdrawn claim's files go with the old version
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
+        ".ketamine-evidence-manifest.json",
+        "claims.json",
+        "index.html",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "public.versions"]
     mine = tmp_path / "someone-elses"
     mine.mkdir()
     (mine / "thesis.tex").write_text("keep me", encoding="utf-8")
@@ -232,7 +238,7 @@ def test_write_site_swaps_the_whole_set_in(site: dict[str, str], tmp_path: Path)
 @pytest.fixture(scope="module")
 def served(site: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The written site behind a local http.server on a free port."""
-    out = write_site(site, tmp_path_factory.mktemp("published") / "site")
+    out = write_site(site, tmp_path_factory.mktemp("published") / "site").outdir
     handler = functools.partial(QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

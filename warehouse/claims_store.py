@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -42,51 +43,33 @@ class ClaimsMixin(WarehouseBase):
 
     def claim_events(self) -> list[ClaimEvent]:
         """Every decision on claims this file holds, in the order they apply."""
-        return [
-            ClaimEvent(
-                event_id=r["event_id"],
-                claim_id=r["claim_id"],
-                action=r["action"],
-                wording=r["wording"],
-                cited_pmids=None if r["cited_pmids"] is None else tuple(r["cited_pmids"]),
-                grade=r["grade"],
-                reviewer=r["reviewer"],
-                reason=r["reason"],
-                decided_at=r["decided_at"],
-            )
-            for r in self._dicts(read_sql("read", "claim_events"))
-        ]
+        return [_event(r) for r in self._dicts(read_sql("read", "claim_events"))]
 
     def add_claim_events(self, events: Sequence[ClaimEvent]) -> int:
         """Store decisions (each needs its event_id); ones already held are skipped."""
         before = {e.event_id for e in self.claim_events()}
-        rows = [
-            {
-                "event_id": e.event_id,
-                "claim_id": e.claim_id,
-                "action": e.action,
-                "wording": e.wording,
-                "cited_pmids": None if e.cited_pmids is None else list(e.cited_pmids),
-                "grade": e.grade,
-                "reviewer": e.reviewer,
-                "reason": e.reason,
-                "decided_at": e.decided_at,
-            }
-            for e in events
-            if e.event_id not in before
-        ]
+        rows = [_event_row(e) for e in events if e.event_id not in before]
         if rows:
             with self._transaction():
                 self._many("write", "claim_event_insert", rows)
         return len(rows)
 
-    def claim_evidence(self) -> dict[str, list[Evidence]]:
-        """The studies matching each claim's evidence query, by claim."""
+    def claim_evidence(self, claim_id: str | None = None) -> dict[str, list[Evidence]]:
+        """The studies matching each claim's evidence query (or one claim's), by claim."""
+        if claim_id is None:
+            rows = self._dicts(read_sql("read", "claim_evidence"))
+        else:
+            rows = self._dicts(read_sql("read", "claim_evidence_for"), {"claim_id": claim_id})
+            rows = [{"claim_id": claim_id, **r} for r in rows]
         out: dict[str, list[Evidence]] = {}
-        for r in self._dicts(read_sql("read", "claim_evidence")):
-            claim_id = r.pop("claim_id")
-            out.setdefault(claim_id, []).append(Evidence(**r))
+        for r in rows:
+            out.setdefault(r.pop("claim_id"), []).append(Evidence(**r))
         return out
+
+    def claims_as_of(self) -> datetime | None:
+        """When the evidence behind the claims was last loaded (the last completed run)."""
+        ((as_of,),) = self._run("read", "claims_as_of")
+        return as_of  # type: ignore[no-any-return]
 
     def claim_watch_states(self) -> dict[str, WatchState]:
         """What the last watch saw of each claim."""
@@ -197,6 +180,23 @@ class ClaimsMixin(WarehouseBase):
             row["counts_by_design"] = json.loads(row["counts_by_design"])
             row["findings"] = json.loads(row["findings"])
         return rows
+
+
+EVENT_FIELDS = tuple(f.name for f in fields(ClaimEvent))
+
+
+def _event(row: Mapping[str, Any]) -> ClaimEvent:
+    """A stored decision; columns a file written before them lacks read as None."""
+    values: dict[str, Any] = {name: row.get(name) for name in EVENT_FIELDS}
+    cited = values["cited_pmids"]
+    values["cited_pmids"] = None if cited is None else tuple(cited)
+    return ClaimEvent(**values)
+
+
+def _event_row(event: ClaimEvent) -> dict[str, Any]:
+    row = {name: getattr(event, name) for name in EVENT_FIELDS}
+    row["cited_pmids"] = None if event.cited_pmids is None else list(event.cited_pmids)
+    return row
 
 
 def _support_row(

@@ -11,6 +11,7 @@ idempotent and the inbox is never pruned, so nothing a person decided is lost.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,9 @@ from warehouse.db import Warehouse
 
 NIGHTLY_WAIT_SECONDS = 120.0  # the app holds the warehouse for a merge and a snapshot copy
 APP_WAIT_SECONDS = 10.0  # the nightly holds the inbox only to read it
+# One merge at a time in a process (the app serves sessions in threads; two transactions
+# merging the same ids would conflict). Whoever merges outside this module takes it too.
+MERGE_LOCK = threading.RLock()
 
 
 def corrections_path(db_path: Path | str) -> Path:
@@ -124,13 +128,14 @@ def merge_inbox(
     inbox = read_inbox(db_path, wait_seconds=wait_seconds)
     if not inbox:
         return InboxMerge()
-    wh = Warehouse.open_when_free(db_path, wait_seconds=wait_seconds)
-    if wh is None:
-        raise TimeoutError(f"{db_path} stayed locked for {wait_seconds} s")
-    with wh:
-        merged = merge_into(wh, inbox)
-        if publish and merged.total:
-            wh.publish_snapshot()
+    with MERGE_LOCK:
+        wh = Warehouse.open_when_free(db_path, wait_seconds=wait_seconds)
+        if wh is None:
+            raise TimeoutError(f"{db_path} stayed locked for {wait_seconds} s")
+        with wh:
+            merged = merge_into(wh, inbox)
+            if publish and merged.total:
+                wh.publish_snapshot()
     return merged
 
 
@@ -146,11 +151,12 @@ def try_merge_inbox(db_path: Path | str, *, republish: bool = False) -> InboxMer
         inbox = read_inbox(db_path, wait_seconds=1.0)
     except BlockingIOError:
         return None
-    wh = Warehouse.open_when_free(db_path)
-    if wh is None:
-        return None
-    with wh:
-        merged = merge_into(wh, inbox)
-        if merged.total or republish:
-            wh.publish_snapshot()
+    with MERGE_LOCK:
+        wh = Warehouse.open_when_free(db_path)
+        if wh is None:
+            return None
+        with wh:
+            merged = merge_into(wh, inbox)
+            if merged.total or republish:
+                wh.publish_snapshot()
     return merged

@@ -7,7 +7,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli.claims import CITE_FORMATS, cmd_cite, cmd_publish, pmid_arg
+from pipelines.cli.claims import (
+    CITE_FORMATS,
+    add_claims_parser,
+    cmd_cite,
+    cmd_publish,
+    pmid_arg,
+)
 from pipelines.cli.io import iso_date
 from pipelines.cli.records import cmd_classify, cmd_parse
 from pipelines.cli.runs import (
@@ -87,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("outdir", type=Path, metavar="OUTDIR")
     p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
     p.set_defaults(func=cmd_publish)
+
+    add_claims_parser(sub)
     return parser
 
 

@@ -11,6 +11,12 @@ CREATE TABLE IF NOT EXISTS claim_events (
     reason VARCHAR NOT NULL,
     decided_at TIMESTAMP NOT NULL
 );
+
+-- Added with approval integrity: what the director saw, an override's reason, and where the
+-- decision was made. ADD COLUMN IF NOT EXISTS migrates files written before.
+ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS evidence_digest VARCHAR;
+ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS override_reason VARCHAR;
+ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS channel VARCHAR;
 CREATE TABLE IF NOT EXISTS alert_acks (
     alert_id VARCHAR PRIMARY KEY,
     reviewer VARCHAR NOT NULL CHECK (reviewer <> ''),
