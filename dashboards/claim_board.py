@@ -34,13 +34,17 @@ SUPPORT_NAMES = {
     "insufficient": "Insufficient",
     "contradicted": "Contradicted",
 }
+CHANNEL_NAMES = {"dashboard": "Claims page", "cli": "command line"}
 GRADE_NAMES = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
 DESIGN_SHORT = {"meta_analysis": "MA", "rct": "RCT"}
 FINDING_ORDER = ("positive", "mixed", "negative", "none")
 
 
 def history_events(history: pd.DataFrame) -> list[ClaimEvent]:
-    """The decisions the snapshot holds (marts.claim_history rows) as ClaimEvent records."""
+    """The decisions the snapshot holds (marts.claim_history rows) as ClaimEvent records.
+
+    A snapshot published before approvals kept their digest lacks the later columns.
+    """
     events = []
     for row in history.to_dict("records"):
         cited = plain(row["cited_pmids"])
@@ -55,6 +59,9 @@ def history_events(history: pd.DataFrame) -> list[ClaimEvent]:
                 reviewer=row["reviewer"],
                 reason=row["reason"],
                 decided_at=plain(row["decided_at"]),
+                evidence_digest=plain(row.get("evidence_digest")),
+                override_reason=plain(row.get("override_reason")),
+                channel=plain(row.get("channel")),
             )
         )
     return events
@@ -205,7 +212,18 @@ def history_table(
         _history_row(e, "pending merge") for e in pending if e.claim_id == claim_id
     ]
     rows.sort(key=lambda r: r["When"], reverse=True)
-    columns = ["When", "Who", "Decision", "Wording", "Cited PMIDs", "GRADE", "Why", "Status"]
+    columns = [
+        "When",
+        "Who",
+        "Decision",
+        "Wording",
+        "Cited PMIDs",
+        "GRADE",
+        "Why",
+        "Override",
+        "Via",
+        "Status",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -218,6 +236,8 @@ def _history_row(event: ClaimEvent, status: str) -> dict[str, Any]:
         "Cited PMIDs": ", ".join(event.cited_pmids or ()),
         "GRADE": GRADE_NAMES.get(event.grade or "", ""),
         "Why": event.reason,
+        "Override": event.override_reason or "",
+        "Via": CHANNEL_NAMES.get(event.channel or "", ""),
         "Status": status,
     }
 

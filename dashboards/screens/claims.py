@@ -6,6 +6,7 @@ CSL-JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,9 +14,17 @@ import pandas as pd
 import streamlit as st
 
 from claims.citations import doi_url, format_ama, pubmed_url, to_bibtex, to_csl_json, to_ris
-from claims.decisions import new_alert_ack, new_claim_event
+from claims.decisions import (
+    Decision,
+    DecisionRefused,
+    StaleDecision,
+    decide,
+    form_state,
+    new_alert_ack,
+)
+from claims.registry import standing_approval
 from core.article import Article
-from core.claim import GRADE_LEVELS, Claim, ClaimEvent
+from core.claim import GRADE_LEVELS, NEEDS_OVERRIDE, Claim, ClaimEvent, Shown
 from dashboards.charts import claim_evidence_chart
 from dashboards.claim_board import (
     GRADE_NAMES,
@@ -35,13 +44,15 @@ from dashboards.claim_board import (
 )
 from dashboards.context import Context, current_context
 from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
+from dashboards.inert import escape_markdown
 from dashboards.records import article_from_row, plain
 from dashboards.taxonomy import display
-from dashboards.widgets import Identity, reviewer_identity, timed_page
-from warehouse.inbox import save_alert_ack, save_claim_event
+from dashboards.widgets import Identity, current_identity, timed_page
+from warehouse.inbox import save_alert_ack
 
 FLASH_KEY = "claims.flash"
-GENERATION_KEY = "claims.saved"  # decisions saved in this session: renews the forms
+GENERATION_KEY = "claims.saved"  # decisions saved or refused in this session: renews the forms
+SHOWN_KEY = "claims.shown"  # + the form's key: the claim as that form showed it when drawn
 ACTIONS = {
     "approve": "Approve",
     "edit": "Edit wording",
@@ -51,6 +62,7 @@ ACTIONS = {
 DONE = {"approve": "approved", "edit": "edited (draft until approved)", "withdraw": "withdrawn"}
 LINKS = {
     "Wording": st.column_config.TextColumn("Wording", width="large"),
+    "Why": st.column_config.TextColumn("Why", width="large"),
     "Title": st.column_config.TextColumn("Title", width="large"),
     "Citation (AMA)": st.column_config.TextColumn("Citation (AMA)", width="large"),
     "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
@@ -75,10 +87,12 @@ def render() -> None:
         claims = current_claims(claims_registry(ctx), [*merged, *pending])
         alerts = read_frame(ctx, "dash_claim_alerts")
         still_open = open_alerts(alerts, acks)
-        identity = reviewer_identity(ctx)
+        identity = current_identity(ctx)
         if flash := st.session_state.pop(FLASH_KEY, None):
-            st.success(flash)
-        _approved(claims)
+            kind, text = flash
+            (st.success if kind == "success" else st.warning)(_md(text))
+        events = [*merged, *pending]
+        _approved(claims, events)
         st.subheader("All claims")
         table = claims_table(claims, overview, still_open)
         # Tall enough for every claim: writers scan the whole list for what is approved.
@@ -87,19 +101,29 @@ def render() -> None:
         claim = _chosen(claims)
         rows = overview[overview["claim_id"] == claim.claim_id].to_dict("records")
         _detail(ctx, claim, rows[0] if rows else None)
-        _decision_form(ctx, claim, rows[0] if rows else None, identity)
+        _decision_form(ctx, claim, identity)
         _history(claim, merged, pending)
 
 
-def _approved(claims: list[Claim]) -> None:
+def _md(text: Any) -> str:
+    """Text from people or PubMed inside Markdown, shown exactly as written."""
+    return escape_markdown("" if text is None else text)
+
+
+def _approved(claims: list[Claim], events: list[ClaimEvent]) -> None:
     """What the site may say: the approved claims and their wording, first, for writers."""
     st.subheader("Approved: what the site may say")
     approved = [c for c in claims if c.status == "approved"]
     if not approved:
         st.caption("No claim is approved yet, so the site may make none of them.")
+    ordered = sorted(events, key=lambda e: (e.decided_at, e.event_id or 0))
     for claim in approved:
         cites = ", ".join(claim.cited_pmids) or "none"
-        st.success(f"**{claim.claim_id}**: {claim.wording}\n\nCited PMIDs: {cites}")
+        text = f"**{_md(claim.claim_id)}**: {_md(claim.wording)}\n\nCited PMIDs: {cites}"
+        approval = standing_approval(claim.claim_id, ordered)
+        if approval is not None and approval.override_reason:
+            text += f"\n\nApproved over the evidence, by override: {_md(approval.override_reason)}"
+        st.success(text)
 
 
 def _alerts(ctx: Context, still_open: pd.DataFrame, acked: pd.DataFrame, who: Identity) -> None:
@@ -109,7 +133,9 @@ def _alerts(ctx: Context, still_open: pd.DataFrame, acked: pd.DataFrame, who: Id
     for alert in still_open.to_dict("records"):
         with st.container(border=True):
             raised = pd.Timestamp(alert["created_at"]).strftime("%Y-%m-%d")
-            st.markdown(f"**{alert['claim_id']}** · {display(alert['kind'])} · raised {raised}")
+            st.markdown(
+                f"**{_md(alert['claim_id'])}** · {display(alert['kind'])} · raised {raised}"
+            )
             st.text(alert["detail"])
             if plain(alert["pmid"]):
                 st.markdown(f"[Open the study](study?pmid={alert['pmid']})")
@@ -120,35 +146,28 @@ def _alerts(ctx: Context, still_open: pd.DataFrame, acked: pd.DataFrame, who: Id
 
 
 def _ack_form(ctx: Context, alert_id: str, who: Identity) -> None:
-    if who.problem:
-        st.caption(who.problem)
-        return
-    if who.needs_login:
-        st.button("Sign in to acknowledge", on_click=st.login, key=f"claims.login.{alert_id}")
+    if not who.can_approve:
+        st.caption(_md(who.problem or "Medical directors acknowledge alerts."))
         return
     with st.form(f"claims.ack.{alert_id}"):
-        reviewer = _reviewer(who, f"claims.ack.reviewer.{alert_id}")
+        st.caption(f"Medical director: {_md(who.email)}")
         note = st.text_input("Note (optional)", key=f"claims.ack.note.{alert_id}")
         submitted = st.form_submit_button("Acknowledge")
     if submitted:
+        now = current_identity(ctx)  # asked again at submit: the form may be older than a role
+        if not now.can_approve or not now.email:
+            st.error(f"Not saved: {_md(now.problem or 'only medical directors acknowledge')}.")
+            return
         try:
-            save_alert_ack(ctx.db_path, new_alert_ack(alert_id, reviewer or "", note))
+            save_alert_ack(ctx.db_path, new_alert_ack(alert_id, now.email, note))
         except ValueError as exc:
             st.error(f"Not saved: {exc}.")
             return
         except BlockingIOError:
             st.warning("Not saved: the app's file is busy; acknowledge again in a moment.")
             return
-        _saved(ctx, f"Alert acknowledged by {reviewer}")
-
-
-def _reviewer(who: Identity, key: str) -> str | None:
-    if who.name:
-        st.caption(f"Reviewer: {who.name}")
-        return who.name
-    return st.selectbox(
-        "Reviewer", who.choices, index=None, placeholder="Choose your name", key=key
-    )
+        merged = merge_now(ctx) is not None
+        _redraw(f"Alert acknowledged by {now.email}; {_where(merged)}.")
 
 
 def _chosen(claims: list[Claim]) -> Claim:
@@ -173,9 +192,9 @@ def _chosen(claims: list[Claim]) -> Claim:
 
 def _detail(ctx: Context, claim: Claim, row: dict[str, Any] | None) -> None:
     """The claim's wording, evidence query, support, highlights and citations."""
-    st.header(claim.wording)
+    st.header(_md(claim.wording))
     grade = GRADE_NAMES.get(claim.grade or "", "not set")
-    st.markdown(f"**{STATUS_NAMES[claim.status]}** · GRADE certainty: {grade} · `{claim.page}`")
+    st.markdown(f"**{STATUS_NAMES[claim.status]}** · GRADE certainty: {grade} · {_md(claim.page)}")
     st.markdown(f"**Evidence query.** {query_in_words(claim.evidence)}")
     if row is None:
         st.info("This claim's support is not computed yet: the next nightly run does it.")
@@ -248,36 +267,47 @@ def _citation_rows(articles: list[Article]) -> pd.DataFrame:
     )
 
 
-def _decision_form(ctx: Context, claim: Claim, row: dict[str, Any] | None, who: Identity) -> None:
-    """Approve (wording and citations), edit, withdraw or set GRADE; a reason is required."""
+def _decision_form(ctx: Context, claim: Claim, who: Identity) -> None:
+    """Approve (wording and citations), edit, withdraw or set GRADE; a reason is required.
+
+    Offered to medical directors only. The form keeps the claim as it showed it, and the
+    decision is refused if that has changed by the time it is submitted.
+    """
     st.subheader("Decide")
     st.caption("GRADE certainty is the medical director's judgement; the software never sets it.")
-    if who.problem:
-        st.caption(who.problem)
-        return
-    if who.needs_login:
-        st.button("Sign in to decide", on_click=st.login, key="claims.login")
+    if not who.can_approve:
+        if who.needs_login:
+            st.caption("Medical directors sign in to decide on claims.")
+        else:
+            st.caption(_md(who.problem or "Only medical directors decide on claims."))
         return
     action = st.radio(
         "Decision", list(ACTIONS), format_func=ACTIONS.get, horizontal=True, key="claims.action"
     )
     form = f"{claim.claim_id}.{action}.{st.session_state.get(GENERATION_KEY, 0)}"
-    recommended = plain(row["recommended"]) if row else []
-    wording = grade = None
+    shown = _shown(ctx, claim.claim_id, form)
+    wording = grade = override = None
     cited: list[str] | None = None
     with st.form(f"claims.decision.{form}"):
-        reviewer = _reviewer(who, "claims.reviewer")
+        st.caption(f"Medical director: {_md(who.email)}")
+        st.caption(
+            f"Deciding on the claim as it stands: {SUPPORT_NAMES[shown.support].lower()} "
+            f"support from {shown.studies} studies."
+        )
         if action in ("approve", "edit"):
-            wording = st.text_area("Wording", value=claim.wording, key=f"claims.wording.{form}")
-            start = recommended if action == "approve" else claim.cited_pmids
+            wording = st.text_area("Wording", value=shown.wording, key=f"claims.wording.{form}")
+            start = shown.cited_pmids if action == "approve" else claim.cited_pmids
             text = st.text_input(
-                "Cited PMIDs (comma-separated; prefilled with the recommended citations)"
-                if action == "approve"
-                else "Cited PMIDs (comma-separated)",
-                value=", ".join(start or ()),
+                "Cited PMIDs (comma-separated, in the order the site lists them)",
+                value=", ".join(start),
                 key=f"claims.cited.{form}",
             )
             cited = parse_pmids(text)
+        if action == "approve" and shown.support in NEEDS_OVERRIDE:
+            override = st.text_area(
+                f"Override: the evidence is {shown.support}; say why the claim may still be made",
+                key=f"claims.override.{form}",
+            )
         if action == "grade":
             grade = st.selectbox(
                 "GRADE certainty",
@@ -291,58 +321,70 @@ def _decision_form(ctx: Context, claim: Claim, row: dict[str, Any] | None, who: 
         )
         submitted = st.form_submit_button(ACTIONS[action], type="primary")
     if submitted:
-        _decide(ctx, claim, action, reviewer or "", reason, wording, cited, grade)
+        values = {"wording": wording, "cited_pmids": cited, "grade": grade, "override": override}
+        _decide(ctx, claim, action, reason, shown, values)
+
+
+def _shown(ctx: Context, claim_id: str, form: str) -> Shown:
+    """The claim as this form shows it: captured when the form is first drawn, then kept."""
+    key = f"{SHOWN_KEY}.{form}"
+    if key not in st.session_state:
+        st.session_state[key] = form_state(ctx.db_path, claim_id, claims_file=ctx.claims_file)
+    shown: Shown = st.session_state[key]
+    return shown
 
 
 def _decide(
-    ctx: Context,
-    claim: Claim,
-    action: str,
-    reviewer: str,
-    reason: str,
-    wording: str | None,
-    cited: list[str] | None,
-    grade: str | None,
+    ctx: Context, claim: Claim, action: str, reason: str, shown: Shown, values: dict[str, Any]
 ) -> None:
-    try:
-        event = new_claim_event(
-            claim,
-            action=action,
-            reviewer=reviewer,
-            reason=reason,
-            wording=wording,
-            cited_pmids=cited,
-            grade=grade,
-        )
-        if action == "edit" and _unchanged(event, claim):
-            raise ValueError("the wording and citations are unchanged")
-    except ValueError as exc:
-        st.error(f"Not saved: {exc}.")
+    who = current_identity(ctx)  # asked again at submit: the form may be older than a role
+    if not who.can_approve or not who.email:
+        st.error(f"Not saved: {_md(who.problem or 'only medical directors decide on claims')}.")
         return
+    settings = dataclasses.replace(ctx.settings, db_path=ctx.db_path, claims_file=ctx.claims_file)
     try:
-        save_claim_event(ctx.db_path, event)
+        done = decide(
+            ctx.db_path,
+            claim_id=claim.claim_id,
+            action=action,
+            by=who.email,
+            reason=reason,
+            shown=shown,
+            channel="dashboard",
+            settings=settings,
+            **values,
+        )
+    except StaleDecision as exc:
+        st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+        _redraw(f"Not saved: {exc}. The form now shows the claim as it stands.", "warning")
+    except DecisionRefused as exc:
+        st.error(f"Not saved: {exc}.")
     except BlockingIOError:
         st.warning("Not saved: the app's file is busy. Your entry is still in the form; submit "
                    "it again in a moment.")  # fmt: skip
-        return
-    done = DONE.get(action) or f"given GRADE certainty {GRADE_NAMES[grade or '']}"
-    _saved(ctx, f"Claim {claim.claim_id} {done} by {reviewer}")
+    else:
+        _decided(claim, action, done, values.get("grade"))
 
 
-def _unchanged(event: ClaimEvent, claim: Claim) -> bool:
-    cited = event.cited_pmids
-    return event.wording is None and (cited is None or tuple(cited) == claim.cited_pmids)
+def _decided(claim: Claim, action: str, done: Decision, grade: str | None) -> None:
+    what = DONE.get(action) or f"given GRADE certainty {GRADE_NAMES[grade or '']}"
+    text = f"Claim {claim.claim_id} {what} by {done.event.reviewer}; {_where(done.merged)}."
+    if done.site is not None:
+        text += " The public pages are republished."
+    if done.site_error:
+        _redraw(f"{text} The public pages were not republished: {done.site_error}", "warning")
+    _redraw(text)
 
 
-def _saved(ctx: Context, what: str) -> None:
-    """Merge at once if the warehouse is free, say where the decision stands, and redraw."""
-    merged = merge_now(ctx) is not None
-    where = (
-        "it is merged into the warehouse"
-        if merged
-        else "it shows now and the nightly job merges it into the warehouse"
-    )
-    st.session_state[FLASH_KEY] = f"{what}; {where}."
+def _where(merged: bool) -> str:
+    if merged:
+        return "it is merged into the warehouse"
+    return "it shows now and the nightly job merges it into the warehouse"
+
+
+def _redraw(text: str, kind: str = "success") -> None:
+    """Say what happened on the next run, with fresh forms, and rerun now."""
+    st.session_state[FLASH_KEY] = (kind, text)
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     st.rerun()
 
@@ -353,4 +395,4 @@ def _history(claim: Claim, merged: list[ClaimEvent], pending: list[ClaimEvent]) 
     if history.empty:
         st.caption("No decision on this claim yet: it stands as the registry wrote it.")
         return
-    st.table(history, hide_index=True)
+    st.dataframe(history, hide_index=True, column_config=LINKS)
