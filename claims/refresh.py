@@ -70,7 +70,10 @@ def settle(
     if not Path(db_path).exists():
         return False
     with MERGE_LOCK:
-        inbox = read_inbox(db_path)
+        try:
+            inbox = read_inbox(db_path, wait_seconds=wait_seconds)
+        except BlockingIOError:  # the app is writing to it; the next settle merges
+            return False
         wh = Warehouse.open_when_free(db_path, wait_seconds=wait_seconds)
         if wh is None:
             return False

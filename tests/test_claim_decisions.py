@@ -219,6 +219,33 @@ def test_approving_and_withdrawing_republish_the_site_at_once(db: Path, settings
     assert len([p for p in versions.iterdir() if p.is_dir()]) == 2, "one version per decision"
 
 
+def test_a_grade_is_the_directors_and_reaches_the_site(db: Path, settings: Settings) -> None:
+    approve(db, settings, SUPPORTED)
+    done = decide(
+        db,
+        claim_id=SUPPORTED,
+        action="grade",
+        by=DIRECTOR,
+        reason="Small trials, some risk of bias.",
+        shown=form_state(db, SUPPORTED),
+        grade="low",
+        settings=settings,
+    )
+    assert done.merged and public(settings, SUPPORTED)["grade"] == "low"
+    with pytest.raises(NotADirector):
+        decide(
+            db,
+            claim_id=SUPPORTED,
+            action="grade",
+            by=REVIEWER,
+            reason="I think it is high.",
+            shown=form_state(db, SUPPORTED),
+            grade="high",
+            settings=settings,
+        )
+    assert public(settings, SUPPORTED)["grade"] == "low"
+
+
 def test_a_decision_while_the_nightly_holds_the_warehouse_is_published_from_the_inbox(
     db: Path, settings: Settings
 ) -> None:
