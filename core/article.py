@@ -66,6 +66,7 @@ class Article:
     key_finding: str | None = None
     confidence: tuple[tuple[str, float], ...] = ()
     model_version: str | None = None
+    needs_review: tuple[str, ...] = ()  # fields whose confidence is below their review threshold
     deleted: bool = field(default=False)
 
     def to_json(self) -> dict[str, Any]:

@@ -13,17 +13,19 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from core.settings import PROJECT_DIR, Settings
+from labels.config import ModelConfig
 from labels.model import DEFAULT_MODEL_PATH, Models, load_models
 from labels.retrain import (
-    TrainingInputs,
+    REPORT_FILE,
     TrainingOutcome,
     gather_inputs,
+    previous_report,
     record_version,
     relabel_warehouse,
     save_models,
     without_predictions,
 )
-from labels.training import TrainingReport, cross_validate, train_models
+from labels.training import TrainingInputs, TrainingReport, train_models
 
 
 @task(cache_policy=NONE)
@@ -33,15 +35,10 @@ def gather_training_inputs(root: Path, db_path: Path | None) -> TrainingInputs:
 
 
 @task(cache_policy=NONE)
-def fit_models(inputs: TrainingInputs) -> tuple[Models, TrainingReport]:
-    """Fit every field on all the inputs."""
-    return train_models(inputs.seed, inputs.labels, inputs.distant, inputs.corrections)
-
-
-@task(cache_policy=NONE)
-def held_out_report(inputs: TrainingInputs) -> TrainingReport:
-    """Cross-validate over the seed labels: metrics only from records a fold never saw."""
-    return cross_validate(inputs.seed, inputs.labels, inputs.distant, inputs.corrections)
+def fit_models(inputs: TrainingInputs, cv: bool) -> tuple[Models, TrainingReport]:
+    """Cross-validate and calibrate on the training part, fit on all of it, score the split."""
+    config = ModelConfig() if cv else ModelConfig(cv_folds=0)
+    return train_models(inputs, config)
 
 
 @task(cache_policy=NONE)
@@ -66,31 +63,30 @@ def relabel_stale(db_path: Path, model_path: Path) -> int:
 def train_flow(
     db_path: str | None = None, models_dir: str | None = None, cv: bool = True
 ) -> TrainingOutcome:
-    """Retrain every field from the repository's data and the warehouse, and record the result."""
+    """Retrain every field from the repository's data and the warehouse, and record the result.
+
+    ``cv=False`` skips cross-validation, and with it calibration and review thresholds: a quick
+    fit for trying things, not the shipped models.
+    """
     logger = get_run_logger()
     settings = Settings.from_env(db_path=Path(db_path) if db_path else None)
     out_dir = Path(models_dir) if models_dir else DEFAULT_MODEL_PATH.parent
     inputs = gather_training_inputs(PROJECT_DIR, settings.db_path)
     logger.info(
-        "training on %d seed labels, %d PubMed records, %d reviewer corrections",
-        len(inputs.seed),
+        "training on %d labelled records, %d PubMed records, %d reviewer corrections",
+        len(inputs.labelled.articles),
         len(inputs.distant),
         len(inputs.corrections),
     )
-    models, report = fit_models(inputs)
-    cv_report = held_out_report(inputs).to_json() if cv else None
-    train_json = report.to_json()
-    reports = {"training-report.json": train_json}
-    if cv_report is not None:
-        cv_report["model_version"] = models.version
-        reports["cv-report.json"] = cv_report
-    path = save_models_task(models, out_dir, reports)
+    models, report = fit_models(inputs, cv)
+    summary = without_predictions(report.to_json())
+    before = previous_report(out_dir, models.version)
+    path = save_models_task(models, out_dir, {REPORT_FILE: summary})
     stored = settings.db_path.exists()
     if stored:
-        summary = {**train_json, "cross_validation": without_predictions(cv_report)}
         store_model_version(settings.db_path, models.version, summary)
         if path.resolve() == DEFAULT_MODEL_PATH.resolve():  # the models the nightly job uses
             relabelled = relabel_stale(settings.db_path, path)
             logger.info("relabelled %d stored records with %s", relabelled, models.version)
     logger.info("model %s saved to %s", models.version, path)
-    return TrainingOutcome(models.version, path, train_json, cv_report, stored)
+    return TrainingOutcome(models.version, path, summary, before, stored)

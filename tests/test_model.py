@@ -12,6 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from core.article import LABEL_FIELDS, Article
 from core.settings import PROJECT_DIR
+from labels.corpus import Corpus
 from labels.model import (
     CONDITIONS,
     DEFAULT_MODEL_PATH,
@@ -30,12 +31,12 @@ from labels.model import (
     normalise,
     transform_terms,
 )
-from labels.training import load_seed, train_models
+from labels.training import TrainingInputs, load_seed, train_models
 from pubmed.parser import iter_records
 
 DATA = PROJECT_DIR / "data"
 FAST = ModelConfig(
-    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, threshold_folds=0
+    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, cv_folds=0
 )
 
 
@@ -47,7 +48,7 @@ def seed() -> tuple[list[Article], list[dict]]:
 @pytest.fixture(scope="module")
 def small_models(seed) -> Models:  # type: ignore[no-untyped-def]
     records, labels = seed
-    models, _ = train_models(records, labels, [], config=FAST)
+    models, _ = train_models(TrainingInputs(Corpus(records, labels, []), []), FAST)
     return models
 
 
@@ -71,6 +72,7 @@ def check_labels(article: Article) -> None:
     assert article.sample_size is None or article.sample_size > 0
     assert [name for name, _ in article.confidence] == list(LABEL_FIELDS)
     assert all(0.0 <= p <= 1.0 for _, p in article.confidence)
+    assert set(article.needs_review) <= set(LABEL_FIELDS)
     assert article.model_version and re.fullmatch(
         r"\d{4}\.\d{2}-[0-9a-f]{10}", article.model_version
     )
@@ -86,6 +88,7 @@ def test_predict_fills_every_field_and_nothing_else(small_models: Models, seed) 
             "key_finding",
             "confidence",
             "model_version",
+            "needs_review",
         }
         assert all(getattr(before, f) == getattr(after, f) for f in unchanged)
     assert small_models.predict([]) == []

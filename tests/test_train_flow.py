@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from core.article import Article
+from labels.corpus import Corpus
 from labels.corrections import new_correction
 from labels.evaluation import format_training_report
 from labels.model import DEFAULT_MODEL_PATH, load_models
 from labels.retrain import combine_training_inputs, relabel_warehouse
+from labels.training import TrainingInputs
 from pipelines.cli import main as cli_main
 from pubmed.parser import iter_records
 from warehouse.db import RunLoad, Warehouse
@@ -38,9 +40,7 @@ def test_warehouse_records_replace_older_copies_and_retired_ones_are_left_out() 
     newer = Article(pmid=old.pmid, title="Revised title", abstract="Revised abstract.")
     retired = Article(pmid=gone.pmid, title=gone.title, abstract=gone.abstract, deleted=True)
     inputs = combine_training_inputs(
-        seed=[],
-        labels=[],
-        repository_distant=[old, other],
+        TrainingInputs(Corpus([], [], []), [old, other]),
         warehouse_articles=[newer, retired],
         corrections=[(old.pmid, "design", "rct")],
     )
@@ -50,20 +50,26 @@ def test_warehouse_records_replace_older_copies_and_retired_ones_are_left_out() 
     assert [(c.pmid, c.field, c.value) for c in inputs.corrections] == [(old.pmid, "design", "rct")]
 
 
-def test_report_text_shows_held_out_metrics_confusion_matrices_and_calibration() -> None:
-    train = json.loads((MODELS / "training-report.json").read_text())
-    cv = json.loads((MODELS / "cv-report.json").read_text())
-    text = format_training_report(train, cv)
-    goals = cv["fields"]["goals"]
+def test_report_text_shows_the_frozen_split_its_movement_and_calibration() -> None:
+    report = json.loads((MODELS / "training-report.json").read_text())
+    previous = json.loads((MODELS / "previous-report.json").read_text())
+    assert previous["model_version"] != report["model_version"]
+    text = format_training_report(report, previous)
+    lines = text.splitlines()
+    start = lines.index(next(x for x in lines if x.startswith("Frozen test split: 600 records")))
+    goals = report["frozen_split"]["with_indexing"]["goals"]
+    before = previous["frozen_split"]["with_indexing"]["goals"]
     for name, goal in goals.items():
-        row = next(line for line in text.splitlines() if line.split()[:1] == [name])
-        assert f"{goal['value']:.3f}" in row and ("yes" if goal["met"] else "no") in row
-    assert "design: confusion matrix (rows gold, columns predicted)" in text
-    design = cv["fields"]["design"]["confusion_matrix"]
-    rct_row = next(line for line in text.splitlines() if line.split()[:1] == ["rct"])
+        row = next(x for x in lines[start:] if x.split()[:1] == [name])
+        change = f"{goal['value'] - before[name]['value']:+.3f}" if name in before else "—"
+        assert row.split()[2] == f"{goal['value']:.3f}" and row.split()[-1] == change
+        assert ("yes" if goal["met"] else "no") in row.split()
+    design = report["frozen_split"]["with_indexing"]["design"]["confusion_matrix"]
     counts = design["rows_gold_cols_predicted"][design["labels"].index("rct")]
+    matrix = lines.index(next(x for x in lines if x.startswith("design: per class")))
+    rct_row = next(x for x in lines[matrix + 12 :] if x.split()[:1] == ["rct"])
     assert rct_row.split()[1:] == [str(c) for c in counts]
-    assert "Brier" in text and f"{len(cv['folds'])}-fold" in text
+    assert "Brier" in text and "Needs review" in text and "5 folds" in text
 
 
 @pytest.mark.slow
@@ -97,13 +103,15 @@ def test_train_command_learns_from_the_warehouse_and_records_the_version(
     assert trained.version != shipped.version  # the warehouse's records and correction count
     assert f"Model version {trained.version}" in printed
     assert "stored in the warehouse" in printed
-    assert (out / "training-report.json").exists() and not (out / "cv-report.json").exists()
+    assert (out / "training-report.json").exists()
+    assert "Frozen test split: 600 records never trained or tuned on" in printed
     with Warehouse.open(db, read_only=True) as wh:
         stored = wh.model_version_report(trained.version)
         # the pending correction was merged, and training read it
         assert wh.training_corrections() == [(target.pmid, "design", "case_report")]
     assert stored is not None
-    assert stored["report"]["n_seed"] == 287
+    assert stored["report"]["data"]["labelled"] == 3187
+    assert stored["report"]["data"]["corrections"] == 1
     assert stored["report"]["model_version"] == trained.version
 
 

@@ -1,4 +1,5 @@
-"""Training and cross-validation: folds, held-out scoring, corrections, determinism, the report."""
+"""Training: the corpus and its frozen split, folds, out-of-fold scoring, calibration, review,
+corrections, determinism, and the shipped models reproduced."""
 
 from __future__ import annotations
 
@@ -10,12 +11,23 @@ import pytest
 
 from core.article import Article
 from core.settings import PROJECT_DIR
-from labels.model import DEFAULT_MODEL_PATH, ModelConfig, design_rule, load_models
+from labels.calibration import apply_curve, fit_curve, review_threshold
+from labels.config import DEFAULT_MODEL_PATH, ModelConfig
+from labels.corpus import (
+    Corpus,
+    FrozenSplitLeak,
+    gold_labels,
+    load_corpus,
+    load_test_pmids,
+    split_corpus,
+)
+from labels.fitting import fit_models, prepare
+from labels.model import design_rule, load_models
 from labels.training import (
     GOALS,
     Correction,
+    TrainingInputs,
     build_distant_labels,
-    cross_validate,
     fold_indices,
     load_seed,
     repository_inputs,
@@ -24,10 +36,15 @@ from labels.training import (
 from pubmed.parser import iter_records
 
 DATA = PROJECT_DIR / "data"
-# Small settings for tests: fewer features, no inner threshold folds.
+# Small settings for tests: fewer features, no cross-validation.
 FAST = ModelConfig(
-    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, threshold_folds=0
+    word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, cv_folds=0
 )
+
+
+def inputs(records, labels, distant=(), corrections=(), test_pmids=frozenset()):  # type: ignore[no-untyped-def]
+    corpus = Corpus(list(records), [dict(x) for x in labels], ["seed"] * len(records))
+    return TrainingInputs(corpus, list(distant), list(corrections), test_pmids=test_pmids)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +71,54 @@ def efetch_records() -> list[Article]:
 def test_seed_loads_aligned(seed: tuple[list[Article], list[dict]]) -> None:
     records, labels = seed
     assert len(records) == len(labels) == 287
-    assert all(r.pmid == lab["pmid"] for r, lab in zip(records, labels, strict=True))
+    assert all(set(lab) >= {"design", "finding", "conditions"} for lab in labels)
+
+
+def test_corpus_gold_labels_and_the_frozen_split() -> None:
+    corpus = load_corpus(PROJECT_DIR)
+    test_pmids = load_test_pmids(DATA / "labels/test-split.txt")
+    train, test = split_corpus(corpus, test_pmids)
+    assert len(corpus.articles) == 3787 and len(test_pmids) == 600
+    assert len(test.articles) == 600 and len(train.articles) == 3187
+    assert not {a.pmid for a in train.articles} & test_pmids
+    assert set(corpus.sources) == {"seed", "agent", "adjudicated"}
+    assert all(a.abstract for a in corpus.articles)
+
+
+def test_gold_is_adjudicated_then_seed_then_agent() -> None:
+    base = {"conditions": [], "outcomes": [], "drug": "not_studied", "routes": []}
+    base |= {"design": "other", "sample_size": None}
+    rows = [
+        {**base, "pmid": "1", "finding": "positive", "source": "agent"},
+        {**base, "pmid": "1", "finding": "mixed", "source": "adjudicated"},
+        {**base, "pmid": "1", "finding": "none", "source": "agent"},
+        {**base, "pmid": "2", "finding": "none", "source": "agent"},
+        {**base, "pmid": "2", "finding": "negative", "source": "seed"},
+    ]
+    gold = gold_labels(rows)
+    assert gold["1"][0]["finding"] == "mixed" and gold["1"][1] == "adjudicated"
+    assert gold["2"][0]["finding"] == "negative" and gold["2"][1] == "seed"
+
+
+def test_training_refuses_frozen_test_records(seed) -> None:  # type: ignore[no-untyped-def]
+    records, labels = seed
+    leaked = frozenset({records[3].pmid})
+    with pytest.raises(FrozenSplitLeak):
+        train_models(inputs(records, labels, test_pmids=leaked), FAST)
+    # A test record among the distant records or corrections is dropped, never trained on.
+    keep = records[10:]
+    data = prepare(
+        keep,
+        labels[10:],
+        records[:10],
+        [Correction(records[0].pmid, "design", "other")],
+        FAST,
+        test_pmids=frozenset(r.pmid for r in records[:5]),
+    )
+    assert not set(data.distant_pmids) & {r.pmid for r in records[:5]}
+    data.distant_pmids.append(records[0].pmid)  # and a fit refuses one that slipped in
+    with pytest.raises(FrozenSplitLeak):
+        fit_models(data, range(len(keep)), FAST)
 
 
 def test_folds_are_disjoint_cover_every_record_and_are_stratified(seed) -> None:  # type: ignore[no-untyped-def]
@@ -76,46 +140,66 @@ def test_cross_validation_scores_only_held_out_records(seed) -> None:  # type: i
         word_max_features=4000,
         title_max_features=1000,
         conclusion_max_features=1000,
-        threshold_folds=0,
+        cv_folds=3,
         min_df=1,
+        gold_index_dropout=0.0,
         C={"design": 1e4, "finding": 1e4, "conditions": 1e4, "outcomes": 1e4},
     )
-    models, _ = train_models(records, labels, [], config=memorise)
+    models, report = train_models(inputs(records, labels), memorise)
     in_sample = models.predict(records)
     finding_train = np.mean(
         [p.finding == g["finding"] for p, g in zip(in_sample, labels, strict=True)]
     )
     assert finding_train > 0.98
-    report = cross_validate(records, labels, [], config=memorise).to_json()
-    assert report["fields"]["finding"]["accuracy"] < 0.9
-    held_out = [set(f) for f in report["folds"]]
+    out = report.to_json()
+    assert out["cross_validation"]["with_indexing"]["finding"]["accuracy"] < 0.9
+    held_out = [set(f) for f in out["folds"]]
     assert sum(map(len, held_out)) == len(records) == len(set().union(*held_out))
-    assert {p["pmid"] for p in report["predictions"]} == {r.pmid for r in records}
+    assert {p["pmid"] for p in out["predictions"]} == {r.pmid for r in records}
 
 
-def test_report_has_metrics_confusion_matrices_calibration_and_goals(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]
+def test_report_has_metrics_calibration_review_and_goals(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]
     records, labels = seed
-    report = cross_validate(records, labels, efetch_records, config=FAST, n_splits=3).to_json()
-    json.dumps(report)  # JSON-serialisable as it stands
-    fields = report["fields"]
-    for name in ("conditions", "outcomes", "routes"):
-        assert 0.0 <= fields[name]["micro_f1"] <= 1.0
-        assert (
-            set(fields[name]["per_label"]) >= {"precision", "recall"} or fields[name]["per_label"]
-        )
-    for name in ("finding", "design", "drug"):
-        matrix = fields[name]["confusion_matrix"]["rows_gold_cols_predicted"]
-        assert sum(map(sum, matrix)) == len(records)
-    for name in ("finding", "design", "conditions", "outcomes"):
-        calibration = fields[name]["calibration"]
-        assert 0.0 <= calibration["brier"] <= 2.0
-        assert sum(b["count"] for b in calibration["reliability"]) > 0
-    assert set(fields["goals"]) == set(GOALS)
-    assert 0.0 <= fields["design"]["rct_recall"] <= 1.0
-    assert fields["sample_size"]["n_stated"] == sum(
-        lab["sample_size"] is not None for lab in labels
+    config = ModelConfig(
+        word_max_features=4000, title_max_features=1000, conclusion_max_features=1000, cv_folds=3
     )
-    assert report["n_distant"] > 0
+    test = Corpus(records[:40], labels[:40], ["seed"] * 40)
+    data = inputs(records[40:], labels[40:], efetch_records)
+    data.test, data.test_pmids = test, frozenset(a.pmid for a in test.articles)
+    models, report = train_models(data, config)
+    out = report.to_json()
+    json.dumps(out)  # JSON-serialisable as it stands
+    for part in (out["cross_validation"], out["frozen_split"]):
+        for view in ("with_indexing", "without_indexing"):
+            fields = part[view]
+            for name in ("finding", "design", "drug"):
+                matrix = fields[name]["confusion_matrix"]["rows_gold_cols_predicted"]
+                assert sum(map(sum, matrix)) == fields["n"]
+            for name in ("finding", "design", "conditions", "outcomes", "sample_size"):
+                assert 0.0 <= fields[name]["calibration"]["brier"] <= 1.0
+                assert 0.0 <= fields[name]["review"]["share_flagged"] <= 1.0
+            assert set(fields["goals"]) == {g[0] for g in GOALS}
+    assert out["frozen_split"]["with_indexing"]["n"] == 40
+    assert out["data"]["distant_indexing"] > 0
+    assert set(models.calibration) == set(models.review_thresholds) >= {"finding", "design"}
+    labelled = models.predict(records[:40])
+    for a in labelled:
+        conf = dict(a.confidence)
+        flagged = {k for k, v in conf.items() if v < models.review_thresholds[k]}
+        assert set(a.needs_review) == flagged
+
+
+def test_calibration_maps_confidence_to_accuracy_and_sets_the_review_point() -> None:
+    rng = np.random.default_rng(0)
+    raw = rng.random(2000)
+    right = rng.random(2000) < raw**2  # over-confident: right less often than it says
+    curve = fit_curve(raw.tolist(), right.tolist())
+    assert apply_curve(curve, 0.9) == pytest.approx(0.81, abs=0.08)
+    assert apply_curve(curve, 0.3) < apply_curve(curve, 0.6) < apply_curve(curve, 0.95)
+    calibrated = [apply_curve(curve, c) for c in raw]
+    threshold = review_threshold(calibrated, right.tolist(), 0.8)
+    assert 0.7 <= threshold <= 0.9
+    assert review_threshold([0.95] * 50, [True] * 50, 0.8) == 0.0  # nothing to review
 
 
 def test_distant_labels_from_indexing(ketamine_xml: list[Article]) -> None:
@@ -137,17 +221,12 @@ def test_corrections_override_seed_labels(seed) -> None:  # type: ignore[no-unty
         word_max_features=4000,
         title_max_features=1000,
         conclusion_max_features=1000,
-        threshold_folds=0,
+        cv_folds=0,
         C={"design": 1e4, "finding": 1.0, "conditions": 1.0, "outcomes": 1.0},
     )
-    plain, _ = train_models(records, labels, [], config=memorise)
-    fixed, _ = train_models(
-        records,
-        labels,
-        [],
-        [Correction(pmid, "finding", "mixed"), Correction(pmid, "design", "other")],
-        config=memorise,
-    )
+    plain, _ = train_models(inputs(records, labels), memorise)
+    corrections = [Correction(pmid, "finding", "mixed"), Correction(pmid, "design", "other")]
+    fixed, _ = train_models(inputs(records, labels, [], corrections), memorise)
     assert plain.predict([records[target]])[0].design == "observational"
     assert fixed.predict([records[target]])[0].design == "other"
     assert fixed.version != plain.version
@@ -155,8 +234,8 @@ def test_corrections_override_seed_labels(seed) -> None:  # type: ignore[no-unty
 
 def test_training_is_deterministic(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]
     records, labels = seed
-    a, _ = train_models(records, labels, efetch_records, config=FAST)
-    b, _ = train_models(records, labels, efetch_records, config=FAST)
+    a, _ = train_models(inputs(records, labels, efetch_records), FAST)
+    b, _ = train_models(inputs(records, labels, efetch_records), FAST)
     assert a.version == b.version
     assert [x.to_json() for x in a.predict(records[:40])] == [
         x.to_json() for x in b.predict(records[:40])
@@ -166,17 +245,19 @@ def test_training_is_deterministic(seed, efetch_records) -> None:  # type: ignor
 
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_models() -> None:
-    """``python -m labels.training`` on the repository's data gives the committed models."""
-    records, labels, distant = repository_inputs(PROJECT_DIR)
-    trained, report = train_models(records, labels, distant)
+    """Training on the repository's data (a clean checkout) gives the committed models."""
+    repo = repository_inputs(PROJECT_DIR)
+    trained, report = train_models(repo)
     shipped = load_models(DEFAULT_MODEL_PATH)
     assert trained.version == shipped.version == report.model_version
-    sample = records[::7]
+    assert repo.test is not None
+    sample = repo.labelled.articles[::40] + repo.test.articles[::10]
     assert [a.to_json() for a in trained.predict(sample)] == [
         a.to_json() for a in shipped.predict(sample)
     ]
     saved = json.loads((Path(DEFAULT_MODEL_PATH).parent / "training-report.json").read_text())
     assert saved["model_version"] == shipped.version
+    assert saved["frozen_split"] == report.to_json()["frozen_split"]
 
 
 def test_corrections_of_ingested_records_train_at_full_weight(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]
@@ -189,14 +270,12 @@ def test_corrections_of_ingested_records_train_at_full_weight(seed, efetch_recor
         word_max_features=4000,
         title_max_features=1000,
         conclusion_max_features=1000,
-        threshold_folds=0,
+        cv_folds=0,
         C={"design": 1e4, "finding": 1.0, "conditions": 1.0, "outcomes": 1.0},
     )
-    fixed, _ = train_models(
-        records,
-        labels,
-        efetch_records,
-        [Correction(target.pmid, "design", "other"), Correction(target.pmid, "outcomes", [])],
-        config=memorise,
-    )
+    corrections = [
+        Correction(target.pmid, "design", "other"),
+        Correction(target.pmid, "outcomes", []),
+    ]
+    fixed, _ = train_models(inputs(records, labels, efetch_records, corrections), memorise)
     assert fixed.predict([target])[0].design == "other"

@@ -27,7 +27,14 @@ FEED = "pubmed"
 QUARANTINE_SOURCE = "efetch"
 GZIP_LEVEL = 3  # as the spool: ~90 MB/s at ratio 4.9 on PubMed XML (level 6: ~40 MB/s, 5.6)
 ARTICLE_COLUMNS = tuple(f.name for f in fields(Article))
-RELABEL_COLUMNS = ("pmid", *LABEL_FIELDS, "key_finding", "confidence", "model_version")
+RELABEL_COLUMNS = (
+    "pmid",
+    *LABEL_FIELDS,
+    "key_finding",
+    "confidence",
+    "model_version",
+    "needs_review",
+)
 # The columns of `articles` after the Article fields: the load's own record of each row.
 BOOKKEEPING_COLUMNS = (
     "first_seen_run",

@@ -3,6 +3,7 @@ why, the current model version and its metrics, and the time of the data shown."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -13,6 +14,7 @@ from dashboards.data import read_frame, sync_pending
 from dashboards.evidence import model_metrics, runs_table
 from dashboards.inert import escape_markdown
 from dashboards.widgets import timed_page
+from labels.card import headline_table, model_card
 
 RUNS_SHOWN = 30
 QUARANTINE_SHOWN = 100
@@ -91,11 +93,18 @@ def _model(ctx: Context) -> None:
             f"Current model **{escape_markdown(current['version'])}**, trained "
             f"{_when(current['trained_at'])} UTC."
         )
-        metrics = model_metrics(current["report"])
-        if metrics.empty:
-            st.caption("Its report holds no per-field metrics.")
+        report = json.loads(current["report"]) if current["report"] else {}
+        if report.get("frozen_split"):
+            st.markdown("**Model card**: frozen-split figures (records never trained on)")
+            st.markdown(headline_table(report))
+            with st.expander("Whole model card: training data, per value, calibration, weaknesses"):
+                st.markdown(model_card(report))
         else:
-            st.dataframe(metrics, hide_index=True)
+            metrics = model_metrics(current["report"])
+            if metrics.empty:
+                st.caption("Its report holds no per-field metrics.")
+            else:
+                st.dataframe(metrics, hide_index=True)
     st.caption("Labels in the data, by model version:")
     shown = versions.assign(version=versions["version"].fillna("(not classified)"))
     st.dataframe(shown[["version", "trained_at", "articles"]], hide_index=True)

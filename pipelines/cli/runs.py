@@ -49,7 +49,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         models_dir=str(args.out) if args.out else None,
         cv=not args.no_cv,
     )
-    print(format_training_report(outcome.report, outcome.cv_report), end="")
+    print(format_training_report(outcome.report, outcome.previous_report), end="")
     print(f"\nModels saved to {outcome.model_path}")
     if outcome.stored:
         print("Version and report stored in the warehouse (model_versions).")

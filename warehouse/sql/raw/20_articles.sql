@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS articles (
     -- (label field, probability) pairs as the classifier gave them, order kept.
     confidence STRUCT(field VARCHAR, value DOUBLE)[] NOT NULL,
     model_version VARCHAR,
+    needs_review VARCHAR[] NOT NULL,
     deleted BOOLEAN NOT NULL,
     -- bookkeeping: which run first/last delivered the record, when its content last changed
     -- (its own revision, labels, or a retraction notice), and when it was retired.

@@ -4,4 +4,4 @@
 -- for list columns, e.g.
 --   ALTER TABLE articles ADD COLUMN IF NOT EXISTS grants STRUCT(id VARCHAR, agency VARCHAR,
 --       country VARCHAR)[] DEFAULT [];   (IF NOT EXISTS cannot add NOT NULL; the loader never writes NULL)
-SELECT 1;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS needs_review VARCHAR[] DEFAULT [];

@@ -11,6 +11,7 @@ SET
     sample_size = s.sample_size,
     key_finding = s.key_finding,
     confidence = s.confidence,
-    model_version = s.model_version
+    model_version = s.model_version,
+    needs_review = s.needs_review
 FROM stage_labels AS s
 WHERE a.pmid = s.pmid;

@@ -2,6 +2,6 @@
 CREATE OR REPLACE TEMP TABLE stage_labels AS
 SELECT
     pmid, conditions, outcomes, finding, design, drug, routes, sample_size, key_finding,
-    confidence, model_version
+    confidence, model_version, needs_review
 FROM articles
 LIMIT 0;

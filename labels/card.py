@@ -1,0 +1,149 @@
+"""The model card, as Markdown, from a training report: what the model learnt from, how it
+scores on records it never saw, how far its confidences can be trusted, where it is weak.
+
+``docs/model-card.md``, the README's headline table and the Pipeline page all come from here,
+so they always show the same figures as ``models/training-report.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+FIELDS = ("conditions", "outcomes", "finding", "design", "drug", "routes", "sample_size")
+KNOWN_WEAKNESSES = (
+    "The labelled corpus holds few ketamine studies (66 ketamine, 7 esketamine, 1 arketamine "
+    "records): drug and routes are rules, and their figures on the frozen split rest on 14 "
+    "ketamine records.",
+    "finding is weakest on `negative` and `mixed` (few examples: 181 and 137 of 3,787): read "
+    "those answers, and every answer flagged for review, before relying on them.",
+    "outcomes `durability` and `suicidality` are rare in the corpus and often missed.",
+    "Labels were made by AI labelling agents against the labelling guide (docs/"
+    "labelling-guide.md); 400 were labelled twice (agreement 0.92-1.00 per field) and 60 "
+    "adjudicated. The model cannot be better than that agreement.",
+    "Records without MeSH or publication types (new records, for days) score a little lower: "
+    "see the 'no index' column.",
+)
+
+
+def headline_table(report: Mapping[str, Any]) -> str:
+    """One row per goal: frozen split with and without indexing, cross-validation, goal, met."""
+    frozen = report.get("frozen_split", {})
+    cv = report.get("cross_validation", {}).get("with_indexing", {}).get("goals", {})
+    if not frozen:
+        return "_This model version was trained without a frozen-split report._\n"
+    goals = frozen["with_indexing"]["goals"]
+    bare = frozen["without_indexing"]["goals"]
+    rows = ["| goal | metric | frozen split | no indexing | 5-fold CV | goal | met |"]
+    rows.append("|---|---|---:|---:|---:|---:|---|")
+    for key, g in goals.items():
+        cv_value = f"{cv[key]['value']:.3f}" if key in cv else "—"
+        rows.append(
+            f"| {key} | {g['metric']} | {g['value']:.3f} | {bare[key]['value']:.3f} | "
+            f"{cv_value} | {g['goal']:.2f} | {'yes' if g['met'] else '**no**'} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
+    """The whole card as Markdown."""
+    parts = [
+        f"# Model card: {report.get('model_version')}\n",
+        "Scikit-learn classifiers (class-balanced logistic regression over TF-IDF of the title, "
+        "abstract and conclusion sentence, plus cue features) for conditions, outcomes, "
+        "finding and design; rules for drug, routes, sample size and the key finding. Each "
+        "field's confidence is calibrated, and a field whose confidence is under its review "
+        "threshold is listed in `needs_review`.\n",
+        "## Training data\n",
+        _data_table(report.get("data", {})),
+        "## Frozen test split and cross-validation\n",
+        "The frozen split (`data/labels/test-split.txt`) was never trained or tuned on; every "
+        "threshold and hyperparameter came from cross-validation on the training part. 'No "
+        "indexing' scores the same records with MeSH and publication types removed.\n",
+        headline_table(report),
+    ]
+    if previous and previous.get("frozen_split"):
+        parts += ["## Against the model before\n", _movement(report, previous)]
+    frozen = report.get("frozen_split", {}).get("with_indexing")
+    if frozen:
+        parts += ["## Frozen split per value\n", _per_value(frozen)]
+        parts += ["## Calibration and review (frozen split)\n", _calibration(report, frozen)]
+    parts += ["## Known weaknesses\n", "\n".join(f"- {w}" for w in KNOWN_WEAKNESSES) + "\n"]
+    return "\n".join(parts)
+
+
+def _data_table(data: Mapping[str, Any]) -> str:
+    rows = ["| source | records |", "|---|---:|"]
+    for source, n in data.get("labelled_by_source", {}).items():
+        rows.append(f"| {source} (labelled corpus) | {n:,} |")
+    rows.append(f"| correction (reviewers, records) | {data.get('corrected_records', 0):,} |")
+    rows.append(f"| distant: PubMed indexing | {data.get('distant_indexing', 0):,} |")
+    rows.append(
+        f"| distant: PubMedQA answers (finding only) | {data.get('distant_pubmedqa', 0):,} |"
+    )
+    rows.append(f"| frozen test split (not trained on) | {data.get('frozen_test', 0):,} |")
+    return "\n".join(rows) + "\n"
+
+
+def _movement(report: Mapping[str, Any], previous: Mapping[str, Any]) -> str:
+    now = report["frozen_split"]["with_indexing"]["goals"]
+    before = previous["frozen_split"]["with_indexing"]["goals"]
+    rows = [f"| goal | {previous.get('model_version')} | {report.get('model_version')} | change |"]
+    rows.append("|---|---:|---:|---:|")
+    for key, g in now.items():
+        if key in before:
+            old = before[key]["value"]
+            rows.append(f"| {key} | {old:.3f} | {g['value']:.3f} | {g['value'] - old:+.3f} |")
+    return "\n".join(rows) + "\n"
+
+
+def _per_value(fields: Mapping[str, Any]) -> str:
+    rows = [
+        "| field | value | precision | recall | F1 | support |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name in FIELDS[:-1]:
+        per = fields[name].get("per_label") or fields[name].get("per_class") or {}
+        for value, m in per.items():
+            rows.append(
+                f"| {name} | {value} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                f"{m['f1']:.3f} | {m['support']} |"
+            )
+    ss = fields["sample_size"]
+    rows.append(
+        f"| sample_size | exact where stated | | | {ss['exact_where_stated']:.3f} | "
+        f"{ss['n_stated']} |"
+    )
+    return "\n".join(rows) + "\n"
+
+
+def _calibration(report: Mapping[str, Any], fields: Mapping[str, Any]) -> str:
+    thresholds = report.get("thresholds", {}).get("needs_review", {})
+    rows = [
+        "| field | Brier | review below | flagged | accuracy flagged | accuracy not flagged |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in FIELDS:
+        review = fields[name]["review"]
+        rows.append(
+            f"| {name} | {fields[name]['calibration']['brier']:.3f} | "
+            f"{thresholds.get(name, 0.0):.2f} | {review['share_flagged']:.1%} | "
+            f"{_num(review['accuracy_flagged'])} | {_num(review['accuracy_not_flagged'])} |"
+        )
+    bins = _bins(fields["finding"]["calibration"]["reliability"])
+    return (
+        "\n".join(rows)
+        + "\n\nReliability of `finding` (confidence bin: accuracy, count): "
+        + bins
+        + "\n"
+    )
+
+
+def _bins(table: Sequence[Mapping[str, Any]]) -> str:
+    return "; ".join(
+        f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}: {b['accuracy']:.2f} ({b['count']})" for b in table
+    )
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"

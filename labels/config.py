@@ -1,0 +1,63 @@
+"""The model's hyperparameters and the fields it learns; the values' provenance is the CV report."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.article import CONDITIONS, DESIGNS, FINDINGS, OUTCOMES
+
+SINGLE_LABEL: dict[str, tuple[str, ...]] = {"finding": FINDINGS, "design": DESIGNS}
+MULTI_LABEL: dict[str, tuple[str, ...]] = {"conditions": CONDITIONS, "outcomes": OUTCOMES}
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "classifier.skops"
+
+# Types a models file may hold beyond those skops trusts by default (builtins, numpy arrays,
+# LogisticRegression): none. Vectorisers are stored as plain strings and arrays, so loading
+# never has to trust a new type; a test checks the shipped file against this list.
+TRUSTED_TYPES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters. Values come from 5-fold cross-validation on the corpus's training part
+    (models/cv-report.json); the frozen test split never chose one."""
+
+    feature_version: int = 4  # bump when document() or the cue patterns change meaning
+    word_max_features: int = 30000
+    title_max_features: int = 6000
+    conclusion_max_features: int = 6000
+    min_df: int = 2
+    C: Mapping[str, float] = field(
+        default_factory=lambda: {"design": 4.0, "finding": 8.0, "conditions": 4.0, "outcomes": 2.0}
+    )
+    distant_weight: float = 0.25
+    index_dropout: float = 0.5  # share of distant records trained without their indexing
+    gold_index_dropout: float = 0.3  # same for labelled records: indexing arrives days late
+    pubmedqa_weight: float = 0.3  # PubMedQA answers as extra finding rows (0 = unused)
+    field_blocks: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "design": ("text", "title", "index", "design_cues"),
+            "finding": ("text", "conclusion", "finding_cues", "design_cues"),
+            "conditions": ("text", "title", "index", "topic_cues"),
+            "outcomes": ("text", "title", "topic_cues", "design_cues"),
+        }
+    )
+    rct_threshold: float = 0.2
+    threshold: float = 0.5
+    cv_folds: int = 5  # out-of-fold predictions give thresholds, calibration, the CV report
+    threshold_shrink: float = 0.3  # weight of ``threshold`` against the out-of-fold optimum
+    review_accuracy: float = 0.8  # below the confidence where accuracy drops under this: review
+    balanced_multi: bool = True
+    cue_scale: float = 1.0
+    distant_cap: int = 1500
+    random_state: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (the version hash covers it)."""
+        out = dataclasses.asdict(self)
+        out["C"] = dict(self.C)
+        out["field_blocks"] = {k: list(v) for k, v in self.field_blocks.items()}
+        return out

@@ -1,0 +1,170 @@
+"""Design rules: the designs an abstract states outright, and what each design needs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from core.article import DESIGNS, Article
+from labels.text import article_text, normalise
+
+_PROTOCOL_TITLE = re.compile(r"protocol\b|rationale and design|design and rationale")
+_PROTOCOL_TEXT = re.compile(
+    r"\b(?:this|the|our) (?:study |trial |review )?protocol\b|\bwe will (?:recruit|randomi[sz]e|"
+    r"enrol|conduct|assess|search|include)"
+)
+_REPORTED = re.compile(r"\bwere randomi[sz]ed|\bresults (?:showed|indicated|suggest)|\bwe found")
+_META_TITLE = re.compile(r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review")
+# The headings of a systematic review's structured abstract, or the authors saying they did one.
+_META_TEXT = re.compile(
+    r"(?:^|\n)(?:data sources?|study selection|data extraction|data synthesis|search strategy|"
+    r"search methods|selection criteria|eligibility criteria|information sources)\s*:|"
+    r"\b(?:we|this|the present|the current) (?:performed |conducted |undertook |carried out )?"
+    r"(?:a |an )?(?:updated )?(?:systematic review|meta-analy[sz][ie]s|scoping review)|"
+    r"\bto (?:perform|conduct|undertake|carry out) (?:a |an )?(?:updated )?(?:systematic review|"
+    r"meta-analy[sz]is|scoping review)"
+)
+# Words one of which every _META_TEXT match contains: a cheap test before the regex.
+_META_WORDS = (
+    "systematic",
+    "meta-analy",
+    "scoping review",
+    "data source",
+    "study selection",
+    "data extraction",
+    "data synthesis",
+    "search ",
+    "selection criteria",
+    "eligibility criteria",
+    "information source",
+)
+_CASE_TITLE = re.compile(r"\bcase report\b|\ba case of\b")
+_QUALITATIVE_TITLE = re.compile(
+    r"qualitative|focus groups?|phenomenolog|ethnograph|interview study"
+)
+_NONRANDOM_TITLE = re.compile(
+    r"open-label|single-arm|pilot study|non-?randomi[sz]ed|quasi-experimental|feasibility study|"
+    r"uncontrolled|single-cohort|pilot trial"
+)
+
+
+def design_rule(
+    article: Article, title: str | None = None, abstract: str | None = None
+) -> str | None:
+    """Return a design that the title, publication types or protocol wording state outright.
+
+    Each rule is one of TAXONOMY.md's definitions read literally; none is consulted unless it
+    names the design unambiguously (the classifier decides everything else).
+    """
+    title = normalise(article.title or "") if title is None else title
+    abstract = normalise(article.abstract or "") if abstract is None else abstract
+    ptypes = {p.lower() for p in article.publication_types}
+    protocol_words = (
+        "protocol" in title
+        or "design" in title
+        or "protocol" in abstract
+        or ("we will" in abstract)
+    )
+    if protocol_words and (
+        (
+            _PROTOCOL_TITLE.search(title)
+            and not re.search(r"results?|outcomes? of|effects? of", title)
+        )
+        or (_PROTOCOL_TEXT.search(abstract) and not _REPORTED.search(abstract))
+    ):
+        return "review"
+    if (
+        _META_TITLE.search(title)
+        or ptypes & {"meta-analysis", "systematic review"}
+        or (any(w in abstract for w in _META_WORDS) and _META_TEXT.search(abstract))
+    ):
+        return "meta_analysis"
+    if "randomized controlled trial" in ptypes:
+        return "rct"
+    if _CASE_TITLE.search(title) and not re.search(r"series|cases", title):
+        return "case_report"
+    if re.match(r"(?:correction|erratum|corrigendum)\b", title) or "published erratum" in ptypes:
+        return "other"
+    if _QUALITATIVE_TITLE.search(title) and not re.search(r"mixed|survey|randomi", title):
+        return "other"
+    if _NONRANDOM_TITLE.search(title) and not re.search(r"(?<!non-)(?<!non)randomi", title):
+        return "nonrandomized_trial"
+    return None
+
+
+_ANIMAL_OR_VITRO = re.compile(
+    r"\b(?:rats?|mice|mouse|murine|rodents?|animals?|zebrafish|drosophila|monkeys?|macaques?|"
+    r"primates?|rabbits?|dogs?|canine|pigs?|porcine|piglets?|sheep|ovine|cats?|horses?|equine|"
+    r"cattle|calves|buffalo\w*|chicks?|hamsters?|guinea pigs?|ferrets?|in vitro|cell lines?|"
+    r"cultured|cells|wistar|sprague|strains?|bacteria\w*|plants?|larvae|fish)\b"
+)
+_CASE_CUES = re.compile(
+    r"case report|case of|case series|year-old|\bwe (?:report|describe|present)\b|"
+    r"\ba (?:man|woman|boy|girl|patient|child|male|female|neonate|infant) "
+    r"(?:with|who|presented|was)"
+)
+_TRIAL_CUES = re.compile(
+    r"trial|open-label|single-arm|non-?randomi[sz]ed|quasi-experimental|pilot|feasibility|"
+    r"pre-?post|pre-? and post-?|pretest|before and after|intervention|program|course of|"
+    r"were treated|received|administ"
+)
+_RANDOM_ALLOCATION = re.compile(
+    r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
+    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?|"
+    r"randomi[sz]ed,? (?:controlled|clinical|double-blind|placebo-controlled|crossover|cross-over)|"
+    r"double-blind,? (?:randomi[sz]ed,? )?placebo-controlled|placebo-controlled,? double-blind"
+)
+_ANIMALS = re.compile(
+    r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
+    r"pigs?|piglets?|sheep|cats?|horses?|calves|chicks?|hamsters?|guinea pigs?|ferrets?)\b"
+)
+_RESULTS_LABEL = re.compile(r"(?:^|\n)(?:results?|findings)\s*:")
+
+
+def _admissible(design: str, text: str) -> bool:
+    """What a design needs in the text (TAXONOMY.md's definitions): an animal or cell system for
+    preclinical, a patient described for a case report, no Results section for a narrative
+    review, an intervention given prospectively for a non-randomised trial."""
+    if design == "preclinical":
+        return _ANIMAL_OR_VITRO.search(text) is not None
+    if design == "case_report":
+        return _CASE_CUES.search(text) is not None
+    if design == "review":
+        return _RESULTS_LABEL.search(text) is None
+    if design == "nonrandomized_trial":  # an intervention given in a study, not a chart review
+        return _TRIAL_CUES.search(text) is not None and "retrospective" not in text
+    return True
+
+
+def decide_design(
+    article: Article,
+    probs: np.ndarray,
+    config: Mapping[str, Any],
+    title: str | None = None,
+    text: str | None = None,
+) -> tuple[str, float]:
+    """Combine rules and classifier: stated designs win, RCTs are favoured at a low threshold.
+
+    ``title`` and ``text`` are the normalised title and title+abstract, when already built.
+    """
+    ruled = design_rule(article, title, text)
+    if ruled is not None:
+        return ruled, max(0.95, float(probs[DESIGNS.index(ruled)]))
+    text = normalise(article_text(article)) if text is None else text
+    order = np.argsort(-probs)
+    best = int(next((i for i in order if _admissible(DESIGNS[i], text)), order[0]))
+    rct = DESIGNS.index("rct")
+    favour_rct = DESIGNS[best] not in ("rct", "meta_analysis", "preclinical")
+    if favour_rct and probs[rct] >= config.get("rct_threshold", 1.0):
+        return "rct", float(probs[rct])
+    # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
+    if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
+        ("random" in text or "placebo-controlled" in text)
+        and _RANDOM_ALLOCATION.search(text)
+        and not _ANIMALS.search(text)
+    ):
+        return "rct", max(float(probs[rct]), 0.5)
+    return DESIGNS[best], float(probs[best])

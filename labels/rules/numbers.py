@@ -1,0 +1,163 @@
+"""Numbers in PubMed prose (digits and words) and the people nouns they count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_BELOW100 = rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|{_UNITS})"
+_BELOW1000 = rf"(?:(?:{_BELOW100}|a)\s+hundred(?:\s+(?:and\s+)?{_BELOW100})?|{_BELOW100})"
+_WORDNUM = rf"(?:{_BELOW1000}\s+thousand(?:\s+(?:and\s+)?{_BELOW1000})?|{_BELOW1000})"
+_WORD_VALUES = (
+    {w: i + 1 for i, w in enumerate(_UNITS.split("|"))}
+    | {w: i + 10 for i, w in enumerate(_TEENS.split("|"))}
+    | {w: (i + 2) * 10 for i, w in enumerate(_TENS.split("|"))}
+    | {"a": 1}
+)
+_DIGITS = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?!\d)|\d+"
+NUM = (
+    rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS}|(?i:{_WORDNUM}))"
+    r"(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+)
+PEOPLE = (
+    r"(?i:patients?|participants?|subjects?|individuals?|persons?|people|adults?|children|child|"
+    r"adolescents?|youths?|teens?|teenagers?|students?|women|woman|men|man|males?|females?|"
+    r"mothers?|fathers?|parents?|infants?|neonates?|newborns?|girls?|boys?|veterans?|soldiers?|"
+    r"volunteers?|respondents?|nurses?|physicians?|doctors?|clinicians?|residents?|workers?|"
+    r"employees?|survivors?|caregivers?|carers?|smokers?|users?|cases?|controls?|outpatients?|"
+    r"inpatients?|couples?|dyads?|families|informants?|teachers?|athletes?|elderly|twins?|"
+    r"pairs?|hcws|plwh|recipients?|donors?|members?|personnel|staff|practitioners?|pharmacists?|"
+    r"dentists?|surgeons?|psychiatrists?|psychologists?|therapists?|midwives|officers?|"
+    r"professionals?|providers?|experts?|stakeholders?|researchers?|firefighters?|refugees?|"
+    r"migrants?|immigrants?|prisoners?|inmates?|pupils?|trainees?|interns?|postgraduates?|"
+    r"undergraduates?|graduates?|victims?|decedents?|deaths?|suicides?|homicides?|completers?|"
+    r"responders?|non-responders?|gamblers?|drinkers?|questionnaires|responses|"
+    r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
+)
+WEAK_NOUN = re.compile(r"questionnaires|responses|deaths?|suicides?|homicides?", re.I)
+_STOP_MODIFIER = (
+    r"of|in|on|at|to|for|from|by|with|within|after|before|during|than|and|or|per|the|a|an|all|"
+    r"these|those|that|which|who|were|was|are|is|had|have|has|been|mg|kg|ml|g|h|hr|hrs|min|mins|"
+    r"s|sec|mm|cm|years?|yrs?|months?|weeks?|days?|hours?|minutes?|times|doses?|studies|trials|"
+    r"articles|records|reports|rats?|mice|items|sessions|visits|points|sites|centres|centers|"
+    r"hospitals|countries|groups?|arms?"
+)
+_MODIFIER = (
+    rf"(?:(?:(?!(?:{_STOP_MODIFIER})\b)[A-Za-z][\w'’/]*(?:-\w+)*|sex[- ]and[- ]age[- ]matched|"
+    r"ASA\s+(?:physical\s+status\s+)?[I1-4V]+(?:\s*(?:and|or|-|,|/)\s*[I1-4V]+)*)\s+)"
+)
+# Numbers are found by a cheap digit scan (and a word scan only where number words occur);
+# the people noun and the verb after a number are then matched at that one position.
+NOUN_AFTER = re.compile(
+    rf"\s+(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
+)
+_DIGIT_RUN = re.compile(
+    rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS})(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+)
+_WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
+_NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
+# A whole ASCII-letter word that is a number word (ASCII case-folding only, like str.lower on
+# [A-Za-z]); found by one scan instead of looking at every word of the sentence.
+_NUMBER_WORD = re.compile(
+    rf"(?<![A-Za-z])(?:{_UNITS}|{_TEENS}|{_TENS})(?![A-Za-z])", re.IGNORECASE | re.ASCII
+)
+_NOT_DIGIT = re.compile(r"\D")
+_SEPARATORS = str.maketrans({c: " " for c in "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~±≥≤–—"})
+ANY_DIGIT = re.compile(r"\d")
+_NOT_BEFORE = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,/±≥≤<>=+-"
+)
+_NOT_AFTER = re.compile(r"[\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln)")
+
+
+def _plain_words(pattern: str) -> frozenset[str]:
+    """The literal words of an alternation like ``patients?|women|hcs?`` (with optional "s")."""
+    words: set[str] = set()
+    for alt in re.findall(r"[a-z][a-z-]*s?\??", pattern.lower()):
+        stem = alt.rstrip("?")
+        words.add(stem)
+        if alt.endswith("?"):
+            words.add(stem[:-1])
+        words.update(stem.split("-"))
+    return frozenset(w for w in words if w.isalpha() and len(w) > 2)
+
+
+_BARE_VERBS = (
+    "who were was had have responded completed participated agreed entered met "
+    "fulfilled underwent took consented"
+)
+COUNT_CONTEXT = _plain_words(PEOPLE) | frozenset(_BARE_VERBS.split()) | {"n", "ntotal"}
+# A whole word in the sense of ``words``: bounded by whitespace, a separator or the text's end.
+_SEPARATOR_CHARS = re.escape("".join(chr(c) for c in _SEPARATORS))
+_ALONE = (rf"(?<![^\s{_SEPARATOR_CHARS}])", rf"(?![^\s{_SEPARATOR_CHARS}])")
+NUMBER_WORD_ALONE = re.compile(rf"{_ALONE[0]}(?:{'|'.join(sorted(_NUMBER_WORDS))}){_ALONE[1]}")
+COMMON_CONTEXT = re.compile(
+    rf"{_ALONE[0]}(?:were|was|had|have|patients?|participants?|subjects?|n){_ALONE[1]}"
+)
+PERCENT_NEXT = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
+BARE_AFTER = re.compile(
+    r"\s*(?:\([^()]{0,40}\)\s*)?(?=(?:who|were|was|had|have|responded|"
+    r"completed|participated|agreed|entered|met|fulfilled|underwent|took part|consented)\b)",
+)
+N_EQUALS = re.compile(
+    r"(?<![\w])(?P<n>[nN])\s?(?:total|tot)?\s*[=:]\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"
+)
+
+
+def number_value(token: str) -> int | None:
+    """Parse digits ("1,344", "43 465") or words ("Twenty-four", "six thousand two hundred ten")."""
+    token = token.strip().lower()
+    if token[0].isdigit():
+        return int(re.sub(r"[,\s\u2009\u202f]", "", token))
+    thousands, _, rest = token.partition("thousand")
+    if _:
+        high = _below_1000(thousands.strip()) or 1
+        low = _below_1000(re.sub(r"^\s*and\s+", "", rest).strip()) if rest.strip() else 0
+        return None if low is None else high * 1000 + low
+    return _below_1000(token)
+
+
+def _below_1000(token: str) -> int | None:
+    hundreds, _, rest = token.partition("hundred")
+    if not _:
+        return _below_100(token)
+    high = _below_100(hundreds.strip()) or 1
+    rest = re.sub(r"^\s*and\s+", "", rest).strip()
+    low = _below_100(rest) if rest else 0
+    return None if low is None else high * 100 + low
+
+
+def _below_100(token: str) -> int | None:
+    values = [_WORD_VALUES.get(p) for p in re.split(r"[- ]+", token.strip()) if p]
+    if not values or any(v is None for v in values):
+        return None
+    return sum(v for v in values if v is not None)
+
+
+def find_numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, int]]:
+    """(value, start, end) of each standalone number, in digits or in words."""
+    for m in _DIGIT_RUN.finditer(sentence):
+        yield int(_NOT_DIGIT.sub("", m.group(0))), m.start(), m.end()
+    if not number_words:
+        return
+    last = -1
+    for word in _NUMBER_WORD.finditer(sentence):
+        if word.start() < last:
+            continue
+        run = _WORD_RUN.match(sentence, word.start())
+        if run is None or (run.end() < len(sentence) and sentence[run.end()].isalpha()):
+            continue
+        last, start, end = run.end(), run.start(), run.end()
+        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, end):
+            continue
+        value = number_value(run.group(0))
+        if value is not None:
+            yield value, start, end
+
+
+def words(text: str) -> set[str]:
+    """The lower-case words of a text (punctuation and digits as separators)."""
+    return set(text.lower().translate(_SEPARATORS).split())
