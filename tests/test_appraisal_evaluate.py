@@ -86,7 +86,7 @@ def test_command_scores_rules_against_labels_read_by_hand(tmp_path, capsys):
     out_json = tmp_path / "figures.json"
     assert main(["--labels", str(labels), "--half", "all", "--json", str(out_json)]) == 0
     printed = capsys.readouterr().out
-    assert "3 records (all half)" in printed
+    assert "3 records (all)" in printed
     figures = json.loads(out_json.read_text())["prf"]
     effects = figures["effects (measure and value)"]
     assert (effects["tp"], effects["fp"], effects["fn"]) == (8, 0, 4)

@@ -13,6 +13,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -133,6 +134,10 @@ def predict(pmids: set[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _is_ketamine(article: Article) -> bool:
+    return bool(re.search(r"(?i)ketamine", f"{article.title} {article.abstract}"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m labels.appraisal.evaluate", description=__doc__
@@ -142,17 +147,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=("tune", "report", "all"), default="report")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--ketamine", choices=("only", "none"), help="keep only, or leave out, ketamine records"
+    )
     args = parser.parse_args(argv)
     try:
         labels = load_labels(args.labels)
         halves = split_half(labels)
         pmids = {p for p in labels if args.half == "all" or halves[p] == args.half}
+        if args.ketamine:
+            keep = args.ketamine == "only"
+            pmids = {p for p, a in read_articles(pmids).items() if _is_ketamine(a) == keep}
         predicted = predict(pmids)
     except LabelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     figures = score([(predicted[p], labels[p]) for p in sorted(pmids)])
-    figures["half"], figures["records"] = args.half, len(pmids)
+    half = "all" if args.half == "all" else f"{args.half} half"
+    figures["half"] = half + (f", ketamine {args.ketamine}" if args.ketamine else "")
+    figures["records"] = len(pmids)
     print(render(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
@@ -161,16 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def render(f: Mapping[str, Any]) -> str:
     """The figures as a short plain-text report."""
-    out = [f"appraisal rules vs hand labels: {f['records']} records ({f['half']} half)", ""]
+    out = [f"appraisal rules vs hand labels: {f['records']} records ({f['half']})", ""]
     out.append(f"{'field':<34}{'P':>7}{'R':>7}{'F1':>7}{'n gold':>8}")
     for name, m in f["prf"].items():
         out.append(
             f"{name:<34}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}{m['gold']:>8}"
         )
-    out += ["", f"{'bias hint (rct rows)':<34}{'agree':>7}{'kappa':>7}{'n':>8}"]
+    out += ["", f"{'bias hint (rct rows)':<34}{'agree':>7}{'kappa':>7}{'n':>8}{'majority':>10}"]
     for name, m in f["agreement"].items():
         kappa = "   n/a" if m["kappa"] is None else f"{m['kappa']:>7.3f}"
-        out.append(f"{name:<34}{m['agreement']:>7.3f}{kappa:>7}{m['n']:>8}")
+        out.append(f"{name:<34}{m['agreement']:>7.3f}{kappa:>7}{m['n']:>8}{m['majority']:>10.3f}")
     out += ["", "among matched effects (measure and value):"]
     for name, m in f["matched_effects"].items():
         acc = "n/a" if m["accuracy"] is None else f"{m['accuracy']:.3f}"

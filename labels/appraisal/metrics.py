@@ -37,7 +37,17 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
 
 
 def agreement(a: Sequence[str], b: Sequence[str]) -> dict[str, Any]:
-    """Share of equal answers, kappa, and n."""
+    """Share of equal answers, kappa, n, and how often the second rater chose its commonest value.
+
+    The last figure is the agreement a rule answering that one value always would reach, so a
+    high agreement can be read against it.
+    """
     n = len(a)
     same = sum(x == y for x, y in zip(a, b, strict=True))
-    return {"agreement": same / n if n else 0.0, "kappa": cohen_kappa(a, b), "n": n}
+    commonest = Counter(b).most_common(1)[0][1] / n if n else 0.0
+    return {
+        "agreement": same / n if n else 0.0,
+        "kappa": cohen_kappa(a, b),
+        "n": n,
+        "majority": commonest,
+    }
