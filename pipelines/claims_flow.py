@@ -55,7 +55,7 @@ def claims_flow(db_path: str | None = None) -> dict[str, Any]:
     merge_inbox(settings.db_path)  # the nightly flow does this in begin_run
     summary = refresh_claims(settings, None)
     summary["sent"] = deliver_alerts(settings)
-    summary["published"] = republish_site(settings)
     with Warehouse.open(settings.db_path) as wh:
-        wh.publish_snapshot()
+        wh.publish_snapshot()  # first: the site is rendered from the published snapshot
+    summary["published"] = republish_site(settings)
     return summary

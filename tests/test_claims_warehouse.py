@@ -152,3 +152,39 @@ def test_the_claims_flow_merges_decisions_and_recomputes_without_fetching(
     assert _support(db)["side-effects"]["grade"] == "low"
     with Warehouse.open(snapshot_path(db), read_only=True) as snapshot:
         assert {r["claim_id"] for r in snapshot.claim_overview()} >= {"side-effects"}
+
+
+def test_the_claims_flow_publishes_the_site_from_what_it_just_computed(
+    db: Path, tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == "chronic-pain")
+    approval = new_claim_event(
+        claim,
+        action="approve",
+        reviewer="medical.director@clinic.example",
+        reason="Approved while the trials were read as positive.",
+    )
+    with Warehouse.open(db) as wh:
+        wh.add_claim_events([approval])
+    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    with Warehouse.open(db) as wh:
+        wh.publish_snapshot()  # what the dashboards read: approved, supported
+    rows = [
+        new_correction(
+            pmid=e.pmid,
+            field="finding",
+            value="negative",
+            current="positive",
+            reviewer="reviewer@clinic.example",
+            reason="the primary endpoint was missed",
+        ).row()
+        for e in results.evidence["chronic-pain"]
+        if e.finding == "positive"
+    ]
+    with Warehouse.open(db) as wh:
+        wh.merge_corrections(rows)  # in the warehouse, not yet in its snapshot
+    site = tmp_path / "site"
+    monkeypatch.setenv("EVIDENCE_PUBLISH_DIR", str(site))
+    assert claims_flow(db_path=str(db))["published"] == 1
+    page = json.loads((site / "claims" / "chronic-pain.json").read_text())
+    assert page["support"] == "contradicted", "rendered from this run, not an older snapshot"
