@@ -94,9 +94,11 @@ def _current(outdir: Path) -> Path | None:
         return None
     if outdir.is_dir() and not any(outdir.iterdir()):
         return None
+    earlier = " (a site published before versions? move it aside once)"
+    hint = earlier if (outdir / "claims.json").is_file() else ""
     raise NotOurSite(
         f"{outdir} exists and publish did not make it (no {MANIFEST} behind a link); "
-        "not touching it: move it aside or publish elsewhere"
+        f"not touching it: move it aside or publish elsewhere{hint}"
     )
 
 
