@@ -108,9 +108,12 @@ def repository_inputs(root: Path) -> TrainingInputs:
     samples (distant labels) and PubMedQA's expert answers."""
     test_pmids = load_test_pmids(root / "data/labels/test-split.txt")
     train, test = split_corpus(load_corpus(root), test_pmids)
+    # One copy per PMID (the later file's, as the warehouse keeps the newer revision).
+    files = sorted((root / "data/pubmed").glob("*.xml.gz"))
+    distant = {a.pmid: a for a in load_distant_articles(files)}
     return TrainingInputs(
         labelled=train,
-        distant=load_distant_articles(sorted((root / "data/pubmed").glob("*.xml.gz"))),
+        distant=sorted(distant.values(), key=lambda a: (len(a.pmid), a.pmid)),
         pubmedqa=load_pubmedqa(root / "data/peers/pubmedqa-ori_pqal.json"),
         test=test,
         test_pmids=test_pmids,

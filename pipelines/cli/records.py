@@ -6,12 +6,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from pipelines.cli.io import output_stream, write_jsonl
+from pipelines.cli.logs import UsageError, describe
 from pubmed.files import open_xml
 
 
@@ -20,7 +21,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from core.article import LABEL_FIELDS, Article, Deletion
     from pubmed.parser import PubmedXMLError, iter_records
 
-    hidden = {*LABEL_FIELDS, "key_finding", "confidence", "model_version"}
+    hidden = {*LABEL_FIELDS, "key_finding", "confidence", "model_version", "needs_review"}
     status = 0
     with ExitStack() as stack:
         out = output_stream(args.out, stack)
@@ -45,30 +46,60 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def iter_input_articles(path: Path) -> Iterator[Any]:
-    """Read articles from PubMed XML or from the JSONL that ``parse`` writes."""
-    from core.article import Article, Quarantined, article_from_json
-    from pubmed.parser import iter_records
+    """Read articles from PubMed XML or from the JSONL that ``parse`` writes.
 
+    Input it cannot use raises UsageError naming the file (and line): a missing or empty
+    file, a file that is neither, a JSONL line that is not a record with a PMID.
+    """
+    from core.article import Article, Quarantined
+    from pubmed.parser import PubmedXMLError, iter_records
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     with open_xml(path) as stream:
         head = stream.peek(64) if hasattr(stream, "peek") else b""
         if head.lstrip()[:1] in (b"{", b"["):
-            for line in stream:
-                if line.strip():
-                    data = json.loads(line)
-                    if not data.get("deleted"):
-                        yield article_from_json(data)
+            yield from _jsonl_articles(path, stream)
             return
-        for record in iter_records(stream):
-            if isinstance(record, Article):
-                yield record
-            elif isinstance(record, Quarantined):
-                print(f"{path}: quarantined {record.pmid or '?'}: {record.reason}", file=sys.stderr)
+        try:
+            for record in iter_records(stream):
+                if isinstance(record, Article):
+                    yield record
+                elif isinstance(record, Quarantined):
+                    print(
+                        f"{path}: quarantined {record.pmid or '?'}: {record.reason}",
+                        file=sys.stderr,
+                    )
+        except (PubmedXMLError, EOFError, OSError) as exc:
+            raise UsageError(f"{path}: {describe(exc)}") from exc
+
+
+def _jsonl_articles(path: Path, lines: Iterable[bytes]) -> Iterator[Any]:
+    """Articles from parse's JSONL; deleted PMIDs are skipped, anything else is refused."""
+    from core.article import article_from_json
+
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise UsageError(f"{path} line {number}: not JSON ({exc})") from exc
+        pmid = data.get("pmid") if isinstance(data, dict) else None
+        if not isinstance(pmid, str | int) or not str(pmid).isdigit():
+            raise UsageError(f"{path} line {number}: not a record with a PMID ('pmid' digits)")
+        if data.get("deleted"):
+            continue
+        try:
+            yield article_from_json({**data, "pmid": str(pmid)})
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise UsageError(f"{path} line {number}: unusable record: {describe(exc)}") from exc
 
 
 def _classify_fields() -> tuple[str, ...]:
     from core.article import LABEL_FIELDS
 
-    return ("pmid", *LABEL_FIELDS, "key_finding", "confidence", "model_version")
+    return ("pmid", *LABEL_FIELDS, "key_finding", "confidence", "needs_review", "model_version")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -80,10 +111,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
     records = iter_input_articles(Path(args.input))
     fields = _classify_fields()
     jobs = min(2, os.cpu_count() or 1)  # a plain process: forking workers is safe here
+    batch = list(islice(records, 4000))  # unusable input fails here, before any output exists
     with ExitStack() as stack:
         out = output_stream(args.output, stack)
-        while batch := list(islice(records, 4000)):
+        while batch:
             for article in classify_articles(batch, n_jobs=jobs):
                 data = article.to_json()
                 write_jsonl(out, {k: data[k] for k in fields})
+            batch = list(islice(records, 4000))
     return 0
