@@ -180,7 +180,7 @@ def test_approving_a_claim_shows_it_records_what_was_seen_and_republishes(
     )
     assert claims_table(at).loc[CLAIM, "Status"] == "Approved"
     claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == CLAIM)
-    assert shown(at.success[1].value).startswith(f"**{CLAIM}**: {claim.wording}")
+    assert at.text[0].value == claim.wording, "the approved wording, first, for writers"
     (event,) = read_inbox(private_warehouse).events
     assert (event.claim_id, event.action, event.reviewer, event.channel) == (
         CLAIM,
@@ -238,7 +238,7 @@ def test_a_form_drawn_before_an_edit_is_refused_and_redrawn(private_warehouse: P
 def test_a_decision_needs_a_reason(private_warehouse: Path, serve) -> None:
     serve(private_warehouse)
     at = decide_on_page(claims_page(claim=CLAIM), "   ")
-    assert at.error[0].value == "Not saved: say why: a decision needs a reason."
+    assert shown(at.error[0].value) == "Not saved: say why: a decision needs a reason."
     assert not read_inbox(private_warehouse)
     assert claims_table(at).loc[CLAIM, "Status"] == "Draft"
 
@@ -248,7 +248,7 @@ def test_weak_support_is_approved_only_with_an_override_which_is_shown(
 ) -> None:
     serve(private_warehouse)
     at = decide_on_page(claims_page(claim=WEAK), "One RCT.")
-    assert at.error[0].value.startswith(
+    assert shown(at.error[0].value).startswith(
         "Not saved: the evidence is insufficient: approving needs an override"
     )
     assert not read_inbox(private_warehouse)
@@ -256,10 +256,10 @@ def test_weak_support_is_approved_only_with_an_override_which_is_shown(
     assert_clean(at)
     (event,) = read_inbox(private_warehouse).events
     assert event.override_reason == "A large trial; cautious wording."
-    approved = shown(at.success[1].value)
-    assert approved.endswith(
-        "Approved over the evidence, by override: A large trial; cautious wording."
-    )
+    assert [t.value for t in at.text][:2] == [
+        next(c.wording for c in load_claims(CLAIMS_FILE) if c.claim_id == WEAK),
+        "Approved over the evidence, by override: A large trial; cautious wording.",
+    ]
     assert history(at)["Override"].tolist() == ["A large trial; cautious wording."]
 
 
@@ -334,5 +334,5 @@ def test_claim_wording_and_reasons_are_shown_as_text(private_warehouse: Path, se
         claims_page(claim=CLAIM), "See <img src=http://127.0.0.1:9/p.png>", Wording=wording
     )
     assert_clean(at)
-    assert shown(at.success[1].value).startswith(f"**{CLAIM}**: {wording}")
-    assert escape_markdown(wording) in at.success[1].value
+    assert at.text[0].value == wording, "shown as text, never as Markdown"
+    assert escape_markdown(wording) in at.header[0].value

@@ -118,12 +118,13 @@ def _approved(claims: list[Claim], events: list[ClaimEvent]) -> None:
         st.caption("No claim is approved yet, so the site may make none of them.")
     ordered = sorted(events, key=lambda e: (e.decided_at, e.event_id or 0))
     for claim in approved:
-        cites = ", ".join(claim.cited_pmids) or "none"
-        text = f"**{_md(claim.claim_id)}**: {_md(claim.wording)}\n\nCited PMIDs: {cites}"
-        approval = standing_approval(claim.claim_id, ordered)
-        if approval is not None and approval.override_reason:
-            text += f"\n\nApproved over the evidence, by override: {_md(approval.override_reason)}"
-        st.success(text)
+        with st.container(border=True):
+            st.markdown(f"**{_md(claim.claim_id)}** may say:")
+            st.text(claim.wording)  # as written: never read as Markdown
+            st.caption(f"Cited PMIDs: {', '.join(claim.cited_pmids) or 'none'}")
+            approval = standing_approval(claim.claim_id, ordered)
+            if approval is not None and approval.override_reason:
+                st.text(f"Approved over the evidence, by override: {approval.override_reason}")
 
 
 def _alerts(ctx: Context, still_open: pd.DataFrame, acked: pd.DataFrame, who: Identity) -> None:
@@ -358,7 +359,7 @@ def _decide(
         st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
         _redraw(f"Not saved: {exc}. The form now shows the claim as it stands.", "warning")
     except DecisionRefused as exc:
-        st.error(f"Not saved: {exc}.")
+        st.error(f"Not saved: {_md(exc)}.")
     except BlockingIOError:
         st.warning("Not saved: the app's file is busy. Your entry is still in the form; submit "
                    "it again in a moment.")  # fmt: skip
