@@ -20,6 +20,8 @@ from bibtexparser.model import Entry, Field
 
 from core.article import Article
 
+NO_AUTHORS = "no authors listed in PubMed"
+NO_YEAR = "year not recorded"
 MAX_LISTED_AUTHORS = 6  # AMA: list up to 6 authors; past 6, the first 3 and "et al."
 AUTHORS_BEFORE_ET_AL = 3
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
@@ -37,6 +39,31 @@ _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 
 
+# --- what a record lacks ----------------------------------------------------------------------
+
+
+def record_gaps(article: Article) -> tuple[str, ...]:
+    """What PubMed's record lacks that a citation needs, in words for readers.
+
+    A citation without authors or a year must say so, never look complete.
+    """
+    gaps = []
+    if not any(_flat(a) for a in article.authors):
+        gaps.append(NO_AUTHORS)
+    if not article.year:
+        gaps.append(NO_YEAR)
+    return tuple(gaps)
+
+
+def gaps_note(article: Article) -> str:
+    """The gaps as one sentence ("No authors listed in PubMed; year not recorded."), or ""."""
+    gaps = record_gaps(article)
+    if not gaps:
+        return ""
+    text = "; ".join(gaps)
+    return f"{text[0].upper()}{text[1:]}."
+
+
 # --- AMA ---------------------------------------------------------------------------------------
 
 
@@ -44,10 +71,11 @@ def format_ama(article: Article) -> str:
     """The article as an AMA reference, ending with its DOI and PMID.
 
     "Author AA, Author BB. Title. Journal Abbrev. Year;Vol(Issue):Pages. doi:… PMID: …";
-    missing parts are left out with their punctuation.
+    missing authors and year are said in brackets where they belong, other missing parts are
+    left out with their punctuation.
     """
     parts = [
-        _ama_authors(article.authors),
+        _ama_authors(article.authors) or f"[{NO_AUTHORS[0].upper()}{NO_AUTHORS[1:]}].",
         _sentence(article.title),
         _sentence(_ama_journal(article)),
         _sentence(_locator(article)),
@@ -74,8 +102,8 @@ def _ama_journal(article: Article) -> str:
 
 
 def _locator(article: Article) -> str:
-    """Year;Volume(Issue):Pages, with whatever of it PubMed gave."""
-    text = str(article.year) if article.year else ""
+    """Year;Volume(Issue):Pages, with whatever of it PubMed gave; a missing year is said."""
+    text = str(article.year) if article.year else f"[{NO_YEAR[0].upper()}{NO_YEAR[1:]}]"
     if article.volume:
         text += f";{article.volume}"
     if article.issue:
@@ -199,6 +227,7 @@ def _csl_item(article: Article) -> dict[str, Any]:
         "PMID": article.pmid,
         "PMCID": article.pmc,
         "URL": pubmed_url(article),
+        "note": gaps_note(article),  # CSL's free-text note: what the record lacks
     }
     return {key: value for key, value in item.items() if value}
 
@@ -234,6 +263,7 @@ def _ris_record(article: Article) -> dict[str, Any]:
         "accession_number": article.pmid,  # AN: the PMID, as PubMed's own RIS has it
         "name_of_database": "PubMed",
         "urls": [url for url in (pubmed_url(article), doi_url(article)) if url],
+        "notes": [note] if (note := gaps_note(article)) else [],  # N1: what the record lacks
     }
     return {key: value for key, value in record.items() if value}
 
@@ -293,6 +323,7 @@ def _bibtex_entry(article: Article) -> Entry:
         "eprint": article.pmid,
         "eprinttype": "pubmed",
         "url": pubmed_url(article),
+        "note": latex_escape(gaps_note(article)),  # what the record lacks
     }
     fields = [Field(key, value) for key, value in values.items() if value]
     return Entry("article", bibtex_key(article), fields)

@@ -28,8 +28,10 @@ from citeproc.source.json import CiteProcJSON
 from pylatexenc.latex2text import LatexNodes2Text
 
 from claims.citations import (
+    bibtex_key,
     format_ama,
     latex_escape,
+    record_gaps,
     split_author,
     to_bibtex,
     to_csl_json,
@@ -98,9 +100,13 @@ def test_ama_lists_up_to_six_authors_and_writes_the_full_locator(
 
 
 def test_ama_survives_missing_fields_and_newlines() -> None:
-    assert format_ama(Article(pmid="1")) == "PMID: 1"
-    article = Article(pmid="2", title="Line one\nline two", authors=("WHO Expert Committee",))
-    assert format_ama(article) == "WHO Expert Committee. Line one line two. PMID: 2"
+    assert format_ama(Article(pmid="1")) == (
+        "[No authors listed in PubMed]. [Year not recorded]. PMID: 1"
+    )
+    article = Article(
+        pmid="2", title="Line one\nline two", authors=("WHO Expert Committee",), year=2020
+    )
+    assert format_ama(article) == "WHO Expert Committee. Line one line two. 2020. PMID: 2"
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -160,6 +166,7 @@ def test_ris_keeps_hostile_text_inside_its_record(by_pmid: dict[str, Article]) -
         "accession_number": "3",
         "name_of_database": "PubMed",
         "urls": ["https://pubmed.ncbi.nlm.nih.gov/3/"],
+        "notes": ["No authors listed in PubMed; year not recorded."],
     }
 
 
@@ -201,7 +208,7 @@ def test_bibtex_escapes_braces_backslashes_and_percent(by_pmid: dict[str, Articl
     assert entry["author"].endswith(" and {Ketamine Study Group} and Müller, Ö")
     assert "Özüdoğru, Z" in entry["author"]
     empty = library.entries[1]
-    assert {f.key for f in empty.fields} == {"pmid", "eprint", "eprinttype", "url"}
+    assert {f.key for f in empty.fields} == {"pmid", "eprint", "eprinttype", "url", "note"}
 
 
 # --- CSL-JSON ----------------------------------------------------------------------------------
@@ -238,6 +245,7 @@ def test_csl_json_items_carry_the_promised_fields(by_pmid: dict[str, Article]) -
         "author": [{"literal": "STAR*D Study Team"}],
         "PMID": "5",
         "URL": "https://pubmed.ncbi.nlm.nih.gov/5/",
+        "note": "Year not recorded.",
     }
 
 
@@ -257,6 +265,44 @@ def test_csl_json_renders_as_a_bibliography_with_citeproc(records: list[Article]
         hits = [text for text in rendered if flat(article.title)[:30] in text]
         assert len(hits) == 1, article.pmid
         assert family in hits[0] and str(article.year) in hits[0]
+
+
+# --- records that lack authors or a year ---------------------------------------------------------
+
+
+def test_every_format_says_what_a_real_record_lacks(records: list[Article]) -> None:
+    """Real records PubMed gives without authors, or without a year, are cited as such in every
+    format (read back by rispy, bibtexparser and citeproc-py), never as if complete."""
+    no_authors = next(r for r in records if not r.authors and r.year and r.title)
+    neither = next(r for r in records if not r.authors and not r.year and r.title)
+    complete = next(r for r in records if r.authors and r.year and r.title)
+    assert record_gaps(no_authors) == ("no authors listed in PubMed",)
+    assert record_gaps(neither) == ("no authors listed in PubMed", "year not recorded")
+    assert record_gaps(complete) == ()
+    assert format_ama(no_authors).startswith("[No authors listed in PubMed]. ")
+    assert "[Year not recorded]" in format_ama(neither)
+    assert "[" not in format_ama(complete).replace(complete.title or "", "")
+    both = "No authors listed in PubMed; year not recorded."
+    ris = {r["accession_number"]: r for r in rispy.loads(to_ris([no_authors, neither, complete]))}
+    assert ris[neither.pmid]["notes"] == [both] and "authors" not in ris[neither.pmid]
+    assert ris[no_authors.pmid]["notes"] == ["No authors listed in PubMed."]
+    assert "notes" not in ris[complete.pmid]
+    library = bibtexparser.parse_string(to_bibtex([no_authors, neither, complete]))
+    entries = {e.key: e for e in library.entries}
+    assert entries[bibtex_key(neither)]["note"] == both
+    assert "author" not in entries[bibtex_key(neither)].fields_dict
+    assert "note" not in entries[bibtex_key(complete)].fields_dict
+    items = json.loads(json.dumps(to_csl_json([no_authors, neither, complete])))
+    source = CiteProcJSON(items)
+    assert str(source[neither.pmid]["note"]) == both
+    assert "note" not in source[complete.pmid]
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    for item in items:
+        bibliography.register(Citation([CitationItem(item["id"])]))
+    rendered = [str(entry) for entry in bibliography.bibliography()]
+    undated = next(t for t in rendered if flat(neither.title)[:30] in t)
+    assert "(no date)" in undated  # the style's own words for a missing year
 
 
 # --- the `cite` command ------------------------------------------------------------------------

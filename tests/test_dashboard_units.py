@@ -56,9 +56,10 @@ def test_ama_lists_six_authors_and_cuts_seven_to_three_et_al() -> None:
 def test_ama_locator_and_missing_parts() -> None:
     base = Article(pmid="1", title="A trial?", journal_abbrev="J Test", year=2020)
     full = dataclasses.replace(base, volume="12", issue="3", pages="45-67", doi="10.1/x")
-    assert format_ama(full) == "A trial? J Test. 2020;12(3):45-67. doi:10.1/x. PMID: 1"
-    assert format_ama(base) == "A trial? J Test. 2020. PMID: 1"
-    assert format_ama(Article(pmid="2")) == "PMID: 2"
+    none = "[No authors listed in PubMed]."
+    assert format_ama(full) == f"{none} A trial? J Test. 2020;12(3):45-67. doi:10.1/x. PMID: 1"
+    assert format_ama(base) == f"{none} A trial? J Test. 2020. PMID: 1"
+    assert format_ama(Article(pmid="2")) == f"{none} [Year not recorded]. PMID: 2"
 
 
 # --- filters ---------------------------------------------------------------------------------
