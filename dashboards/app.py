@@ -15,9 +15,8 @@ from dashboards.widgets import data_time_caption, guard, identity_panel
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="Ketamine evidence", page_icon=":material/science:", layout="wide"
-    )
+    # An emoji icon is drawn in the page; a :material/…: one is fetched from Google's fonts.
+    st.set_page_config(page_title="Ketamine evidence", page_icon="🧪", layout="wide")
     current = st.navigation(all_pages())
     ctx = current_context()
     identity_panel(ctx)  # who is signed in; a session that may not write says so on each page

@@ -40,16 +40,6 @@ class Identity:
         """Only medical directors approve, edit or withdraw claims and set GRADE."""
         return self.problem is None and "director" in self.roles
 
-    @property
-    def name(self) -> str | None:
-        """The e-mail, for pages written against the earlier Identity (the Claims page)."""
-        return self.email
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """No names to choose from any more: identity comes from a sign-in only."""
-        return ()
-
 
 @dataclass(frozen=True)
 class Session:
@@ -163,16 +153,3 @@ def session_facts(ctx: Context) -> Session:
 def current_identity(ctx: Context) -> Identity:
     """Who uses this session and what they may write; ask again at submit time."""
     return identify(ctx, session_facts(ctx))
-
-
-def reviewer_identity(ctx: Context) -> Identity:
-    """The Claims page's earlier name for the identity: only directors may decide there."""
-    identity = current_identity(ctx)
-    if identity.problem or identity.needs_login or identity.can_approve:
-        return identity
-    return Identity(
-        identity.email,
-        identity.roles,
-        identity.source,
-        problem="Only a medical director may decide on claims or acknowledge alerts.",
-    )

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.article import DESIGNS, ROUTES
-from dashboards.auth import Identity, current_identity, reviewer_identity
+from dashboards.auth import Identity, current_identity
 from dashboards.context import Context
 from dashboards.data import ensure_ready, file_stamp, read_frame
 from dashboards.filters import Filters
 from dashboards.inert import escape_markdown
 from dashboards.taxonomy import ON_TOPIC_DRUGS, display
 
-__all__ = ["Identity", "current_identity", "reviewer_identity"]  # kept importable from here
+__all__ = ["Identity", "current_identity"]  # importable from here, as the pages do
 
 FILTERS_KEY = "dash_filters"  # the last filters used, carried between pages in a session
 MIN_DESIGN_CHOICES = (None, *DESIGNS[:6])  # "or stronger" stops at preclinical

@@ -5,10 +5,13 @@ load meanwhile. Sessions sign in as AppTest lets them: an [auth] section and ``a
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from dashboard_fixtures import (
     CONCERN_PMID,
@@ -24,7 +27,6 @@ from streamlit.testing.v1 import AppTest
 
 from claims.citations import format_ama
 from dashboards.context import DEMO_EMAIL
-from dashboards.inert import escape_markdown
 from warehouse.db import RunLoad, Warehouse
 from warehouse.inbox import merge_inbox, read_inbox
 
@@ -91,13 +93,40 @@ def page(module: str, user: str | None = REVIEWER, **query: str) -> AppTest:
     return at.run()
 
 
+class _Cells(HTMLParser):
+    """The cells of an HTML table, row by row, as the browser shows their text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_table(at: AppTest, index: int) -> pd.DataFrame:
+    """The index-th table the page drew (escaped HTML, see dashboards/inert.py)."""
+    parser = _Cells()
+    parser.feed([h.value for h in at.html if h.value.startswith("<table")][index])
+    return pd.DataFrame(parser.rows[1:], columns=parser.rows[0])
+
+
 def shown(value: str) -> str:
     """Text as the browser shows it: without the escapes that keep it from being Markdown."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", value).replace("\u200b", "")
-
-
-def shown_table(at: AppTest, index: int):  # type: ignore[no-untyped-def]
-    return at.table[index].value.map(lambda v: shown(v) if isinstance(v, str) else v)
 
 
 def render_seconds(at: AppTest) -> float:
@@ -203,18 +232,16 @@ def test_the_study_page(labelled_warehouse: Path, serve) -> None:
     at = page("study", pmid=SUBLINGUAL)
     assert_clean(at)
     article = next(a for a in seed_articles() if a.pmid == SUBLINGUAL)
-    assert at.title[0].value == escape_markdown(article.title)
-    assert shown(at.title[0].value) == article.title
+    assert at.html[0].value == f"<h1>{html.escape(article.title)}</h1>"  # text, not markup
     assert at.code[0].value == format_ama(article)
-    labels = shown_table(at, 0).set_index("Label")
+    labels = html_table(at, 0).set_index("Label")
     assert labels.loc["Design", "Value"] == "Observational"
     assert labels.loc["Routes", "Source"] == "model seed-labels"
     assert labels["Confidence"].tolist() == ["1.00"] * 7 + ["—"]
-    sections = [shown(m.value.split(".**")[0]) for m in at.markdown if m.value.startswith("**")]
-    assert [f"**{s.label}" for s in article.abstract_sections] == [
-        s for s in sections if s[2:].isupper()
-    ]
-    assert any(m.value.startswith("**Key finding.**") for m in at.markdown)
+    bold = [re.match(r"<p><strong>(.*?)\.</strong>", h.value) for h in at.html]
+    labels_shown = [m.group(1) for m in bold if m]
+    assert [s.label for s in article.abstract_sections] == [s for s in labels_shown if s.isupper()]
+    assert "Key finding" in labels_shown
 
 
 def test_banners_for_retractions_and_expressions_of_concern(
@@ -250,10 +277,10 @@ def test_a_correction_is_saved_merged_and_shown(private_warehouse: Path, serve) 
     assert shown(at.success[0].value) == (
         f"Correction of Design saved by {REVIEWER}; it is merged into the warehouse."
     )
-    labels = shown_table(at, 0).set_index("Label")
+    labels = html_table(at, 0).set_index("Label")
     assert labels.loc["Design", "Value"] == "RCT"
     assert labels.loc["Design", "Source"].startswith(f"corrected by {REVIEWER} on ")
-    history = shown_table(at, 1)
+    history = html_table(at, 1)
     assert history[["Reviewer", "Label", "From", "To", "Why", "Status"]].to_dict("records") == [
         {
             "Reviewer": REVIEWER,
@@ -376,7 +403,7 @@ def test_the_app_reads_and_corrects_while_a_nightly_load_runs(
         )
         assert_clean(at)
         assert "the nightly job merges it into the warehouse" in at.success[0].value
-        labels = shown_table(at, 0).set_index("Label")
+        labels = html_table(at, 0).set_index("Label")
         assert labels.loc["Conditions", "Value"] == "Anxiety, Chronic pain"
         assert labels.loc["Conditions", "Source"].endswith("(pending merge)")
         assert "Chronic pain × Efficacy" in page("evidence_map").html[0].value

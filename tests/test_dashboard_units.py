@@ -23,6 +23,7 @@ from dashboards.evidence import (
     model_metrics,
 )
 from dashboards.filters import Filters, search_params, search_terms
+from dashboards.inert import escape_markdown, table_html
 from dashboards.records import article_from_row, label_rows
 from dashboards.serve import check_secrets, parse_args, streamlit_command
 from labels.corrections import new_correction, parse_value
@@ -377,3 +378,31 @@ def test_a_correction_that_keeps_the_value_is_shown_as_a_confirmation() -> None:
     rows = label_rows(record, corrected).set_index("Label")
     assert rows.loc["Design", "Source"].startswith("confirmed by Dr B on ")
     assert rows.loc["Drug", "Source"].startswith("corrected by Dr B on ")
+
+
+# --- untrusted text ----------------------------------------------------------------------------
+
+
+def test_escaping_makes_every_markup_character_literal_and_leaves_words_alone() -> None:
+    assert escape_markdown("Ketamine in depression 2021") == "Ketamine in depression 2021"
+    assert escape_markdown("![x](http://t/p.png)") == r"\!\[x\]\(http\:\/\/t\/p\.png\)"
+    assert escape_markdown("<img src=x>") == r"\<img src\=x\>"
+    assert escape_markdown("a_b *c* $x$ `d` \\") == r"a\_b \*c\* \$x\$ \`d\` \\"
+    # Shortcodes (emoji, icons) match after the escapes are undone: a zero-width space breaks them.
+    assert (
+        escape_markdown("1:100: :material/home:") == "1\\:\u200b100\\: \\:\u200bmaterial\\/home\\:"
+    )
+
+
+def test_an_html_table_escapes_every_cell() -> None:
+    frame = pd.DataFrame(
+        {
+            "Why": ['<img src="x"> **b**', None],
+            "N": [1, 2],
+            "When": [pd.Timestamp("2026-11-27 08:05:59"), pd.NaT],
+        }
+    )
+    html = table_html(frame)
+    assert "<img" not in html and "&lt;img src=&quot;x&quot;&gt; **b**" in html
+    assert html.count("<tr>") == 3 and "<td style" in html
+    assert ">2026-11-27 08:05</td>" in html and html.count(">—</td>") == 2

@@ -14,7 +14,7 @@ from core.article import Article
 from dashboards.context import Context, current_context
 from dashboards.data import merge_now, read_frame
 from dashboards.evidence import DOI, PUBMED
-from dashboards.inert import escape_markdown, inert_frame
+from dashboards.inert import escape_markdown, table_html, text_html
 from dashboards.records import (
     article_from_row,
     corrections_in_effect,
@@ -80,14 +80,20 @@ def _header(article: Article) -> None:
         )
     if article.drug == "not_studied":
         st.info("Off-topic: ketamine is not studied here, so the map and lists leave it out.")
-    # PubMed's text is shown as written: never Markdown, HTML, links or images.
-    st.title(escape_markdown(article.title) if article.title else f"PMID {article.pmid}")
+    # PubMed's text is shown as written (escaped HTML): never Markdown, links or images.
+    st.html(f"<h1>{text_html(article.title or f'PMID {article.pmid}')}</h1>")
     journal = article.journal or article.journal_abbrev or ""
-    byline = (", ".join(article.authors[:12]), journal, str(article.year or ""))
-    st.caption(escape_markdown(" · ".join(p for p in byline if p)))
+    byline = " · ".join(
+        p for p in (", ".join(article.authors[:12]), journal, str(article.year or "")) if p
+    )
+    st.html(f'<p class="byline" style="opacity: 0.6; font-size: 0.875rem">{text_html(byline)}</p>')
     st.markdown(" · ".join(_links(article)))
-    finding = escape_markdown(article.key_finding or "") or "_No key finding extracted yet._"
-    st.markdown(f"**Key finding.** {finding}")
+    finding = (
+        text_html(article.key_finding)
+        if article.key_finding
+        else "<em>No key finding extracted yet.</em>"
+    )
+    st.html(f"<p><strong>Key finding.</strong> {finding}</p>")
     st.markdown("**AMA citation** (copy with the button at the right)")
     st.code(format_ama(article), language=None, wrap_lines=True)
 
@@ -114,7 +120,7 @@ def _notices(pmids: tuple[str, ...]) -> str:
 def _labels(article: Article, corrections: pd.DataFrame) -> None:
     st.subheader("Labels")
     rows = label_rows(article, corrections_in_effect(corrections))
-    st.table(inert_frame(rows), hide_index=True)
+    st.html(table_html(rows))
 
 
 def _abstract(article: Article) -> None:
@@ -122,18 +128,18 @@ def _abstract(article: Article) -> None:
     if not article.abstract_sections and not article.abstract:
         st.caption("PubMed has no abstract for this record.")
     for section in article.abstract_sections or ():
-        label = escape_markdown(section.label or (section.category or "").capitalize())
-        text = escape_markdown(section.text)
-        st.markdown(f"**{label}.** {text}" if label else text)
+        label = section.label or (section.category or "").capitalize()
+        bold = f"<strong>{text_html(label)}.</strong> " if label else ""
+        st.html(f"<p>{bold}{text_html(section.text)}</p>")
     if not article.abstract_sections and article.abstract:
-        st.markdown(escape_markdown(article.abstract))
+        st.html(f"<p>{text_html(article.abstract)}</p>")
 
 
 def _history(corrections: pd.DataFrame) -> None:
     if corrections.empty:
         return
     st.subheader("Corrections")
-    st.table(inert_frame(corrections_table(corrections)), hide_index=True)
+    st.html(table_html(corrections_table(corrections)))
 
 
 def _correction_form(ctx: Context, article: Article, identity: Identity) -> None:
