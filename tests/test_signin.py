@@ -253,16 +253,23 @@ def test_a_forged_proxy_header_is_refused_beyond_loopback(browser, proxied: Serv
     assert read_inbox(proxied.db) == before
 
 
-def test_serve_refuses_an_unusable_secrets_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "how",
+    [
+        ["-m", "pipelines", "dashboard", "--secrets", "{secrets}"],  # ketamine-evidence dashboard
+        ["-m", "dashboards.serve"],  # EVIDENCE_AUTH_SECRETS names the file
+    ],
+)
+def test_serve_refuses_an_unusable_secrets_file(tmp_path: Path, how: list[str]) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[auth]\nredirect_uri = "http://127.0.0.1:8501/oauth2callback"\n')
     done = subprocess.run(
-        [sys.executable, "-m", "dashboards.serve", "--db", str(tmp_path / "e.duckdb")],
+        [sys.executable, *(a.format(secrets=secrets) for a in how)],
         cwd=ROOT,
-        env={"EVIDENCE_AUTH_SECRETS": str(secrets), "PATH": "/usr/bin:/bin"},
+        env={"EVIDENCE_AUTH_SECRETS": str(secrets), "EVIDENCE_DB": str(tmp_path / "e.duckdb")},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

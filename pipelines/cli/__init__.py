@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1", help="bind address (default: local only)")
+    p.add_argument("--secrets", type=Path, help="secrets.toml whose [auth] configures sign-in")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("standin", help="serve a local E-utilities stand-in")

@@ -78,6 +78,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from dashboards.serve import main as serve_main
 
     argv = ["--port", str(args.port), "--host", args.host]
+    argv += ["--secrets", str(args.secrets)] if args.secrets else []  # else $EVIDENCE_AUTH_SECRETS
     return serve_main([*argv, *(["--db", str(args.db)] if args.db else [])])
 
 
