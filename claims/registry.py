@@ -13,7 +13,9 @@ import yaml
 from core.article import CONDITIONS, DESIGN_RANK, DESIGNS, OUTCOMES, ROUTES
 from core.claim import (
     CLAIM_ACTIONS,
+    CLAIM_KINDS,
     CLAIM_STATUSES,
+    FORMS,
     GRADE_LEVELS,
     STUDIED_DRUGS,
     Claim,
@@ -63,14 +65,43 @@ def _claim(entry: Any, n: int) -> Claim:
     cited = tuple(str(p) for p in entry.get("cited_pmids") or ())
     if any(not p.isdigit() for p in cited):
         raise RegistryError(f"{where}: cited_pmids must be PubMed ids")
+    kind = entry.get("kind", "efficacy")
+    if kind not in CLAIM_KINDS:
+        raise RegistryError(f"{where}: kind {kind!r} is not one of {CLAIM_KINDS}")
+    beyond = " ".join(str(entry.get("beyond_label") or "").split()) or None
     return Claim(
         claim_id=claim_id,
         wording=wording,
         page=str(entry.get("page") or ""),
         status=status,
-        evidence=_query(query, where),
+        evidence=replace(_query(query, where), kind=kind, forms=_forms(entry, where)),
         cited_pmids=cited,
+        regulatory=_regulatory(entry.get("regulatory"), where),
+        beyond_label=beyond,
     )
+
+
+def _forms(entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    raw = entry.get("forms") or ()
+    forms = tuple(raw) if isinstance(raw, list | tuple) else (raw,)
+    bad = [f for f in forms if f not in FORMS]
+    if bad:
+        raise RegistryError(f"{where}: forms {bad} not in {FORMS}")
+    if entry.get("kind") == "practice" and not forms:
+        raise RegistryError(f"{where}: a practice claim names the forms it describes")
+    return forms
+
+
+def _regulatory(raw: Any, where: str) -> dict[str, str]:
+    """form -> the regulatory note for that form (approved indication, or off-label)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        raise RegistryError(f"{where}: regulatory maps forms to notes")
+    bad = [f for f in raw if f not in FORMS]
+    if bad:
+        raise RegistryError(f"{where}: regulatory forms {bad} not in {FORMS}")
+    return {f: " ".join(str(raw[f]).split()) for f in FORMS if f in raw}
 
 
 def _query(query: Mapping[str, Any], where: str) -> EvidenceQuery:

@@ -16,10 +16,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from claims.ranking import rank_candidates
 from claims.registry import apply_events, standing_approval
-from claims.support import recommended_citations, strength_order, summarise, support_status
+from claims.support import (
+    counted,
+    overlay,
+    preclinical_only,
+    recommended_citations,
+    strength_order,
+    summarise,
+    support_status,
+)
 from core.article import Article
-from core.claim import PUBLISHED_STATUS, Claim, ClaimEvent, ClaimSupport, Evidence, Shown
+from core.claim import (
+    FORM_NAMES,
+    PUBLISHED_STATUS,
+    Claim,
+    ClaimEvent,
+    ClaimSupport,
+    Evidence,
+    JudgedStudy,
+    Shown,
+)
 from warehouse.db import Warehouse, snapshot_path
 from warehouse.inbox import read_inbox
 
@@ -74,7 +92,8 @@ def read_state(
         source = Path(db_path)
     if not source.exists():
         raise FileNotFoundError(f"no warehouse at {db_path}")
-    inbox = read_inbox(db_path).events
+    contents = read_inbox(db_path)
+    inbox = contents.events
     wh = Warehouse.open_when_free(source, read_only=True, wait_seconds=READ_WAIT_SECONDS)
     if wh is None:
         raise TimeoutError(f"{source} stayed locked by another process")
@@ -84,7 +103,8 @@ def read_state(
         pending = [e for e in inbox if e.event_id not in held_ids]
         events = tuple(sorted([*held, *pending], key=lambda e: (e.decided_at, e.event_id or 0)))
         claims = tuple(apply_events(c, events) for c in registry)
-        evidence = wh.claim_evidence(claim_id)
+        # Judgements in the inbox count at once, as decisions do (newest wins).
+        evidence = overlay(wh.claim_evidence(claim_id), contents.judgements)
         wanted = _wanted_pmids(claims, evidence, claim_id, pmids)
         articles = {a.pmid: a for a in wh.articles(wanted)} if wanted else {}
         as_of = wh.claims_as_of()
@@ -107,9 +127,10 @@ def _wanted_pmids(
 
 def evidence_digest(evidence: Sequence[Evidence], support: str) -> str:
     """sha256 over a claim's evidence as its form shows it (per study: pmid, design, finding,
-    retracted, concern) and its support: any change in what backs the claim changes it."""
+    retracted, concern, the person's judgement) and its support: any change in what backs
+    the claim changes it."""
     rows = [
-        [e.pmid, e.design, e.finding, bool(e.retracted), bool(e.concern)]
+        [e.pmid, e.design, e.finding, bool(e.retracted), bool(e.concern), e.verdict]
         for e in sorted(evidence, key=lambda e: (len(e.pmid), e.pmid))
     ]
     text = json.dumps({"studies": rows, "support": support}, separators=(",", ":"))
@@ -144,7 +165,8 @@ def supports(state: ClaimState) -> list[ClaimSupport]:
     """
     out = []
     for claim in state.claims:
-        summary = summarise(claim, state.evidence.get(claim.claim_id, ()))
+        evidence = state.evidence.get(claim.claim_id, ())
+        summary = summarise(claim, evidence)
         if claim.status == PUBLISHED_STATUS:
             chosen = [state.articles.get(p) for p in claim.cited_pmids]
             references = tuple(a for a in chosen if a and not a.deleted and not a.retracted)
@@ -166,9 +188,25 @@ def supports(state: ClaimState) -> list[ClaimSupport]:
                 participants=summary.participants,
                 references=references,
                 as_of=state.as_of,
+                kind=claim.kind,
+                forms=claim.forms,
+                regulatory=dict(claim.regulatory),
+                beyond_label=claim.beyond_label,
+                judged=judged_studies(evidence, claim),
+                support_by_form=summary.by_form,
+                unjudged=summary.unjudged,
+                preclinical_only=preclinical_only(evidence, claim.evidence),
             )
         )
     return out
+
+
+def judged_studies(evidence: Sequence[Evidence], claim: Claim) -> tuple[JudgedStudy, ...]:
+    """The studies a person judged as bearing on the claim, strongest first: what counts."""
+    return tuple(
+        JudgedStudy(e.pmid, e.verdict or "", e.form, e.design, e.year)
+        for e in sorted(counted(evidence, claim.evidence), key=strength_order)
+    )
 
 
 def describe(state: ClaimState, claim_id: str) -> dict[str, Any]:
@@ -179,6 +217,7 @@ def describe(state: ClaimState, claim_id: str) -> dict[str, Any]:
     summary = summarise(claim, evidence)
     now = shown(state, claim_id)
     approval = standing_approval(claim_id, state.events)
+    by_pmid = {e.pmid: e for e in evidence}
     return {
         "claim_id": claim.claim_id,
         "wording": claim.wording,
@@ -186,13 +225,25 @@ def describe(state: ClaimState, claim_id: str) -> dict[str, Any]:
         "status": claim.status,
         "grade": claim.grade,
         "cited_pmids": list(claim.cited_pmids),
+        "kind": claim.kind,
+        "forms": list(claim.forms),
+        "regulatory": dict(claim.regulatory),
+        "beyond_label": claim.beyond_label,
         "evidence_query": {
             k: list(v) if isinstance(v, tuple) else v for k, v in asdict(claim.evidence).items()
         },
         "support": {
             "status": summary.support,
+            "counts": "judged studies only (supports, contradicts, mixed by a person)",
             "cebm_level": summary.cebm_level,
-            "studies": len(evidence),
+            "studies": sum(summary.counts_by_design.values()),
+            "candidates": summary.candidates,
+            "unjudged": summary.unjudged,
+            "judged": summary.judged,
+            "by_form": {
+                f: {"name": FORM_NAMES[f], "support": s} for f, s in summary.by_form.items()
+            },
+            "preclinical_only": preclinical_only(evidence, claim.evidence),
             "counts_by_design": summary.counts_by_design,
             "findings": summary.findings,
             "participants": summary.participants,
@@ -200,7 +251,11 @@ def describe(state: ClaimState, claim_id: str) -> dict[str, Any]:
             "retracted": list(summary.retracted),
             "evidence_digest": now.evidence_digest,
         },
-        "studies": [_study(e) for e in sorted(evidence, key=strength_order)],
+        "studies": [_study(e) for e in sorted(evidence, key=strength_order) if e.verdict],
+        "candidates": [
+            {**_study(by_pmid[c.pmid]), "score": c.score, "suggested": c.suggested, "why": c.why}
+            for c in rank_candidates(claim, evidence)
+        ],
         "approval": _decision(approval) if approval else None,
         "decisions": [_decision(e) for e in state.decisions(claim_id)],
         "unmerged_decisions": state.pending,
@@ -218,6 +273,15 @@ def _study(e: Evidence) -> dict[str, Any]:
         "retracted": bool(e.retracted),
         "concern": bool(e.concern),
         "title": e.title,
+        "drug": e.drug,
+        "routes": list(e.routes),
+        "form": e.form,
+        "matched_by_query": e.matched,
+        "added_by": e.added_by,
+        "judgement": e.verdict,
+        "judged_by": e.judged_by,
+        "judged_at": e.judged_at.isoformat() if e.judged_at else None,
+        "note": e.note,
     }
 
 

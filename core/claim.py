@@ -22,6 +22,22 @@ GRADE_LEVELS = ("high", "moderate", "low", "very_low")
 DIRECTIONS = ("positive", "negative", "mixed")
 STUDIED_DRUGS = tuple(d for d in DRUGS if d != "not_studied")
 
+# What a claim says, and so which studies may back it (README "Claim kinds").
+CLAIM_KINDS = ("efficacy", "safety_profile", "mechanism", "practice")
+HEALTH_KINDS = ("efficacy", "safety_profile")  # preclinical work never backs these
+# The drug forms the evidence is split by: only esketamine nasal spray is approved (for
+# treatment-resistant depression, and depressive symptoms in MDD with acute suicidal ideation);
+# IV racemic ketamine for psychiatric use is off-label.
+FORMS = ("iv_racemic", "esketamine_nasal", "other")
+FORM_NAMES = {
+    "iv_racemic": "IV racemic ketamine",
+    "esketamine_nasal": "esketamine nasal spray",
+    "other": "other forms and routes",
+}
+# A person's judgement of one study for one claim; the first three back or weigh against it.
+VERDICTS = ("supports", "contradicts", "mixed", "irrelevant")
+JUDGED_DIRECTIONS = {"supports": "for", "contradicts": "against", "mixed": "mixed"}
+
 
 # Oxford CEBM 2011 levels for "does this intervention help?": 1 systematic review of
 # randomised trials, 2 randomised trial, 3 non-randomised controlled cohort or follow-up
@@ -52,6 +68,13 @@ class EvidenceQuery:
     routes: tuple[str, ...] = ()
     min_design: str = "rct"
     terms: tuple[str, ...] = ()
+    kind: str = "efficacy"  # CLAIM_KINDS
+    forms: tuple[str, ...] = ()  # FORMS the claim is about (empty: any)
+
+    @property
+    def health_claim(self) -> bool:
+        """Efficacy and safety claims are about people: preclinical work never backs them."""
+        return self.kind in HEALTH_KINDS
 
     @property
     def opposing(self) -> str:
@@ -75,6 +98,30 @@ class Claim:
     evidence: EvidenceQuery
     cited_pmids: tuple[str, ...] = ()
     grade: str | None = None
+    regulatory: Mapping[str, str] = field(default_factory=dict)  # form -> approved/off-label
+    beyond_label: str | None = None  # how the wording goes beyond an approved label
+
+    @property
+    def kind(self) -> str:
+        return self.evidence.kind
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return self.evidence.forms
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A person's judgement of one study for one claim: kept by claim_id + pmid, never by
+    label, so relabelling or retraining leaves it standing. The newest one counts."""
+
+    claim_id: str
+    pmid: str
+    verdict: str  # VERDICTS
+    reviewer: str
+    note: str
+    judged_at: datetime
+    judgement_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +173,33 @@ class Evidence:
     retracted: bool = False
     concern: bool = False
     title: str | None = None
+    drug: str | None = None
+    routes: tuple[str, ...] = ()
+    form: str = "other"  # FORMS, from drug and routes (claims.support.study_form)
+    abstract: str | None = None
+    matched: bool = True  # the claim's label query matches it (else judged or added by hand)
+    added_by: str | None = None  # a reviewer added it by hand
+    verdict: str | None = None  # the newest judgement by a person (VERDICTS); None: unjudged
+    judged_by: str | None = None
+    judged_at: datetime | None = None
+    note: str | None = None
+
+    @property
+    def direction(self) -> str | None:
+        """for / against / mixed from the person's judgement; None if unjudged or irrelevant."""
+        return JUDGED_DIRECTIONS.get(self.verdict or "")
+
+
+@dataclass(frozen=True)
+class JudgedStudy:
+    """One study a person judged as bearing on a claim, as the public may see it: no names,
+    no notes."""
+
+    pmid: str
+    verdict: str  # supports / contradicts / mixed
+    form: str
+    design: str
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +223,14 @@ class ClaimSupport:
     # studies left out); any other claim's recommended ones, strongest first, then newest.
     references: tuple[Article, ...] = ()
     as_of: datetime | None = None  # when the data behind this was loaded
+    kind: str = "efficacy"  # CLAIM_KINDS
+    forms: tuple[str, ...] = ()  # the forms the claim is about (empty: any)
+    regulatory: Mapping[str, str] = field(default_factory=dict)  # form -> regulatory note
+    beyond_label: str | None = None  # a warning: the wording goes beyond an approved label
+    judged: tuple[JudgedStudy, ...] = ()  # studies a person judged supports/contradicts/mixed
+    support_by_form: dict[str, str] = field(default_factory=dict)  # form -> SUPPORT_STATUSES
+    unjudged: int = 0  # candidate studies no person has judged yet
+    preclinical_only: bool = False  # a mechanism claim shown as preclinical, never health
 
 
 ALERT_KINDS = (
@@ -195,6 +277,10 @@ class SupportSummary:
     newest: tuple[str, ...]
     recommended: tuple[str, ...]
     retracted: tuple[str, ...]
+    candidates: int = 0  # studies the queries found or a reviewer added
+    unjudged: int = 0  # of those, not yet judged by a person
+    judged: dict[str, int] = field(default_factory=dict)  # verdict -> studies
+    by_form: dict[str, str] = field(default_factory=dict)  # form -> support status
 
 
 @dataclass(frozen=True)

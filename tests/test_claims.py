@@ -25,6 +25,7 @@ from pubmed.parser import iter_records
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 21, 4, 0)
 POSITIVE = EvidenceQuery(conditions=("depression",), outcomes=("efficacy",))
+ANY_DESIGN = EvidenceQuery(conditions=("depression",), min_design="other")
 HARM = EvidenceQuery(outcomes=("safety",), finding="negative", min_design="observational")
 
 
@@ -34,8 +35,23 @@ def real() -> list[Article]:
         return [r for r in iter_records(stream) if isinstance(r, Article)]
 
 
-def studies(real: list[Article], *shapes: tuple[str, str], **flags: bool) -> list[Evidence]:
-    """Evidence from real records, each given a (design, finding) shape."""
+def judged_as(finding: str, query: EvidenceQuery) -> str | None:
+    """The judgement an honest reviewer gives a study whose finding is read as this."""
+    if finding == query.finding:
+        return "supports"
+    if finding == query.opposing:
+        return "contradicts"
+    return "mixed" if finding == "mixed" else None
+
+
+def studies(
+    real: list[Article],
+    *shapes: tuple[str, str],
+    query: EvidenceQuery | None = None,
+    **flags: bool,
+) -> list[Evidence]:
+    """Evidence from real records, each given a (design, finding) shape and judged by a
+    person as that finding reads against the claim (POSITIVE unless a query is given)."""
     return [
         Evidence(
             pmid=a.pmid,
@@ -44,6 +60,10 @@ def studies(real: list[Article], *shapes: tuple[str, str], **flags: bool) -> lis
             sample_size=40 + n,
             year=a.year or 2000 + n,
             title=a.title,
+            abstract=a.abstract,
+            drug=a.drug,
+            routes=tuple(a.routes),
+            verdict=judged_as(finding, query or POSITIVE),
             **flags,
         )
         for n, (a, (design, finding)) in enumerate(zip(real, shapes, strict=False))
@@ -69,8 +89,18 @@ def test_the_shipped_registry_holds_every_claim_the_page_makes() -> None:
         "supervised-setting",
     }
     assert claims["suicidal-thoughts"].evidence.outcomes == ("suicidality",)
+    assert claims["suicidal-thoughts"].forms == ("esketamine_nasal",)
     assert claims["supervised-setting"].evidence.finding == "negative"
     assert set(claims["routes"].evidence.routes) == {"iv", "intranasal"}
+    assert claims["routes"].kind == "practice"
+    assert set(claims["routes"].forms) == {"iv_racemic", "esketamine_nasal"}
+    assert claims["neuroplasticity"].kind == "mechanism"
+    assert claims["side-effects"].kind == "safety_profile"
+    assert all(
+        set(c.regulatory) == {"iv_racemic", "esketamine_nasal", "other"} for c in claims.values()
+    )
+    assert "off-label" in claims["routes"].regulatory["iv_racemic"]
+    assert claims["anxiety"].beyond_label and not claims["suicidal-thoughts"].beyond_label
     assert all(c.status == "draft" for c in claims.values()), "only the director approves"
 
 
@@ -170,11 +200,10 @@ def test_supported_needs_twice_as_many_for_as_the_rest_of_the_tier(real) -> None
 
 
 def test_a_claim_that_a_harm_exists_is_backed_by_negative_findings(real) -> None:
-    harms = studies(real, ("observational", "negative"), ("observational", "negative"))
+    harms = studies(real, ("rct", "negative"), ("observational", "negative"), query=HARM)
     assert support_status(harms, HARM) == "supported"
-    safe = studies(real, ("observational", "positive"), ("observational", "positive"))
+    safe = studies(real, ("rct", "positive"), ("observational", "positive"), query=HARM)
     assert support_status(safe, HARM) == "contradicted"
-    assert support_status(harms, POSITIVE) == "contradicted"
 
 
 def test_cebm_level_is_that_of_the_best_backing_study(real) -> None:
@@ -185,8 +214,9 @@ def test_cebm_level_is_that_of_the_best_backing_study(real) -> None:
         ("observational", "positive"),
     )
     assert cebm_level(evidence, POSITIVE) == "2"
-    assert cebm_level(studies(real, ("case_report", "positive")), POSITIVE) == "4"
-    assert cebm_level(studies(real, ("other", "positive")), POSITIVE) is None
+    assert cebm_level(studies(real, ("case_report", "positive")), ANY_DESIGN) == "4"
+    assert cebm_level(studies(real, ("case_report", "positive")), POSITIVE) is None, "below rct"
+    assert cebm_level(studies(real, ("other", "positive")), ANY_DESIGN) is None
 
 
 def test_recommended_citations_are_strongest_then_newest_and_never_flagged(real) -> None:
@@ -210,9 +240,11 @@ def test_summary_counts_participants_and_findings_without_retracted(real) -> Non
     evidence.append(dataclasses.replace(studies(real[9:], ("rct", "positive"))[0], retracted=True))
     claim = Claim("c", "Wording.", "/p", "approved", POSITIVE)
     summary = summarise(claim, evidence)
-    assert summary.counts_by_design == {"rct": 2, "observational": 1}
-    assert summary.findings == {"positive": 1, "mixed": 1, "none": 1}
-    assert summary.participants == sum(e.sample_size for e in evidence[:3])
+    # judged studies only: the observational one is unjudged (and below the claim's rct)
+    assert summary.counts_by_design == {"rct": 2}
+    assert summary.findings == {"supports": 1, "mixed": 1}
+    assert summary.participants == sum(e.sample_size for e in evidence[:2])
+    assert summary.candidates == 4 and summary.unjudged == 1
     assert summary.retracted == (evidence[3].pmid,)
     assert summary.strongest[0] in {evidence[0].pmid, evidence[1].pmid}
 

@@ -3,13 +3,16 @@ decisions merged from the dashboard's file, and `publish` from the shell."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import date
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from claims.decisions import new_claim_event
+from claims.judgements import new_judgement
 from claims.refresh import refresh_claim_support
 from claims.registry import load_claims
 from claims.state import read_state, supports
@@ -43,6 +46,25 @@ def db(tmp_path: Path, labelled: list[Article]) -> Path:
     return path
 
 
+def judge_backing(db: Path, claim_id: str) -> list[str]:
+    """A reviewer judges every RCT of the claim that the labels call positive: supports."""
+    with Warehouse.open(db) as wh:
+        refresh_in_registry = load_claims(CLAIMS_FILE)
+        wh.sync_claims(refresh_in_registry, datetime(2026, 11, 20))
+        backing = [
+            e.pmid
+            for e in wh.claim_evidence(claim_id)[claim_id]
+            if e.finding == "positive" and e.design == "rct"
+        ]
+        wh.add_claim_judgements(
+            [
+                new_judgement(claim_id, p, "supports", "reviewer@clinic.example", "read it")
+                for p in backing
+            ]
+        )
+    return backing
+
+
 def _support(db: Path) -> dict[str, dict]:
     with Warehouse.open(db, read_only=True) as wh:
         return {r["claim_id"]: r for r in wh.claim_overview()}
@@ -57,15 +79,26 @@ def test_every_registry_claim_gets_its_support(db: Path, labelled: list[Article]
         row = overview[claim.claim_id]
         assert row["support"] in ("supported", "mixed", "insufficient", "contradicted")
         evidence = results.evidence.get(claim.claim_id, [])
-        assert sum(row["counts_by_design"].values()) == len(evidence)
+        # nothing judged yet: candidates only, and no support from labels
+        assert sum(row["counts_by_design"].values()) == 0 and row["support"] == "insufficient"
+        assert all(e.verdict is None for e in evidence)
         for e in evidence:  # every matched study really answers the claim's query
             a = by_pmid[e.pmid]
             assert a.drug != "not_studied" and a.design in claim_designs(claim)
             q = claim.evidence
             assert not q.conditions or set(a.conditions) & set(q.conditions)
-            assert not q.outcomes or set(a.outcomes) & set(q.outcomes)
-    chronic = overview["chronic-pain"]
-    assert chronic["counts_by_design"].get("rct", 0) >= 3
+            text = f"{a.title} {a.abstract}"
+            if q.kind == "safety_profile":  # reports the effects: outcome or the effect terms
+                assert set(a.outcomes) & set(q.outcomes) or re.search(q.terms_pattern, text, re.I)
+            else:
+                assert not q.outcomes or set(a.outcomes) & set(q.outcomes)
+            assert not q.forms or e.form in q.forms
+            if q.health_claim:
+                assert a.design != "preclinical"
+    assert len(judge_backing(db, "chronic-pain")) >= 3
+    refresh_claim_support(db, CLAIMS_FILE, None)
+    chronic = _support(db)["chronic-pain"]
+    assert chronic["counts_by_design"].get("rct", 0) >= 3 and chronic["support"] == "supported"
 
 
 def claim_designs(claim) -> set[str]:  # type: ignore[no-untyped-def]
@@ -74,30 +107,45 @@ def claim_designs(claim) -> set[str]:  # type: ignore[no-untyped-def]
     return set(designs_at_or_above(claim.evidence.min_design))
 
 
-def test_reviewer_corrections_change_a_claims_support(db: Path) -> None:
-    results = refresh_claim_support(db, CLAIMS_FILE, None)
-    backing = [e for e in results.evidence["chronic-pain"] if e.finding == "positive"]
-    assert _support(db)["chronic-pain"]["support"] == "supported" and len(backing) >= 3
+def test_judgements_survive_relabelling_and_retraining(db: Path, labelled: list[Article]) -> None:
+    backing = judge_backing(db, "chronic-pain")
+    refresh_claim_support(db, CLAIMS_FILE, None)
+    before = _support(db)["chronic-pain"]
+    assert before["support"] == "supported" and len(backing) >= 3
+    # a reviewer relabels a judged study out of the claim's query entirely
     rows = [
         new_correction(
-            pmid=e.pmid,
-            field="finding",
-            value="negative",
-            current="positive",
+            pmid=backing[0],
+            field=field,
+            value=value,
+            current=None,
             reviewer="Dr. Reviewer",
-            reason="the primary endpoint was missed",
+            reason="relabelled",
         ).row()
-        for e in backing
+        for field, value in (("finding", "negative"), ("conditions", ["depression"]))
     ]
     with Warehouse.open(db) as wh:
         wh.merge_corrections(rows)
-    refresh_claim_support(db, CLAIMS_FILE, None)
-    assert _support(db)["chronic-pain"]["support"] == "contradicted"
+    # and a retrained model labels another one differently
+    by_pmid = {a.pmid: a for a in labelled}
+    changed = dataclasses.replace(
+        by_pmid[backing[1]], finding="negative", model_version="retrained"
+    )
+    with Warehouse.open(db) as wh:
+        wh.relabel([changed])
+    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    after = _support(db)["chronic-pain"]
+    assert after["support"] == before["support"]
+    assert after["counts_by_design"] == before["counts_by_design"]
+    kept = {e.pmid: e for e in results.evidence["chronic-pain"]}
+    assert kept[backing[0]].verdict == "supports" and not kept[backing[0]].matched
+    assert kept[backing[1]].finding == "negative" and kept[backing[1]].verdict == "supports"
 
 
 def test_decisions_from_the_dashboard_file_are_merged_once_and_publish_only_approved(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    judge_backing(db, "chronic-pain")
     refresh_claim_support(db, CLAIMS_FILE, None)
     claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == "chronic-pain")
     recommended = _support(db)["chronic-pain"]["recommended"]

@@ -9,7 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from core.article import designs_at_or_above
-from core.claim import Alert, Claim, ClaimEvent, ClaimResults, Evidence, SupportSummary, WatchState
+from core.claim import (
+    Alert,
+    Claim,
+    ClaimEvent,
+    ClaimResults,
+    Evidence,
+    Judgement,
+    SupportSummary,
+    WatchState,
+)
 from warehouse.base import WarehouseBase, read_sql
 
 
@@ -30,7 +39,13 @@ class ClaimsMixin(WarehouseBase):
                 "drugs": list(c.evidence.drugs),
                 "routes": list(c.evidence.routes),
                 "min_design": c.evidence.min_design,
-                "designs": designs_at_or_above(c.evidence.min_design),
+                "designs": [
+                    d
+                    for d in designs_at_or_above(c.evidence.min_design)
+                    if not (c.evidence.health_claim and d == "preclinical")
+                ],
+                "kind": c.evidence.kind,
+                "forms": list(c.evidence.forms),
                 "terms_pattern": c.evidence.terms_pattern,
                 "cited_pmids": list(c.cited_pmids),
                 "synced_at": now,
@@ -63,8 +78,51 @@ class ClaimsMixin(WarehouseBase):
             rows = [{"claim_id": claim_id, **r} for r in rows]
         out: dict[str, list[Evidence]] = {}
         for r in rows:
+            r["routes"] = tuple(r["routes"] or ())
             out.setdefault(r.pop("claim_id"), []).append(Evidence(**r))
         return out
+
+    def claim_judgements(self) -> list[Judgement]:
+        """Every judgement of a study for a claim this file holds, oldest first.
+
+        An inbox file written before judgements existed holds none.
+        """
+        if not self.columns("claim_judgements"):
+            return []
+        return [Judgement(**r) for r in self._dicts(read_sql("read", "claim_judgements"))]
+
+    def add_claim_judgements(self, judgements: Sequence[Judgement]) -> int:
+        """Store judgements (each needs its judgement_id); ones already held are skipped."""
+        if not judgements:
+            return 0
+        self._run("write", "claim_judgement_schema")  # an inbox made before judgements
+        before = {j.judgement_id for j in self.claim_judgements()}
+        rows = [
+            {f.name: getattr(j, f.name) for f in fields(Judgement)}
+            for j in judgements
+            if j.judgement_id not in before
+        ]
+        if rows:
+            with self._transaction():
+                self._many("write", "claim_judgement_insert", rows)
+        return len(rows)
+
+    def add_claim_candidates(
+        self, claim_id: str, pmids: Sequence[str], added_by: str, source: str, now: datetime
+    ) -> None:
+        """Record studies a reviewer added to a claim's candidates by hand."""
+        rows = [
+            {
+                "claim_id": claim_id,
+                "pmid": p,
+                "added_by": added_by,
+                "added_at": now,
+                "source": source,
+            }
+            for p in pmids
+        ]
+        with self._transaction():
+            self._many("write", "claim_addition_insert", rows)
 
     def claims_as_of(self) -> datetime | None:
         """When the evidence behind the claims was last loaded (the last completed run)."""

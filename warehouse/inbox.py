@@ -13,12 +13,12 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.claim import ClaimEvent
+from core.claim import ClaimEvent, Judgement
 from warehouse.db import Warehouse
 
 NIGHTLY_WAIT_SECONDS = 120.0  # the app holds the warehouse for a merge and a snapshot copy
@@ -74,6 +74,14 @@ def save_alert_ack(
         wh.append_alert_ack(ack)
 
 
+def save_claim_judgement(
+    db_path: Path | str, judgement: Judgement, *, wait_seconds: float = APP_WAIT_SECONDS
+) -> None:
+    """Append a person's judgement of a study for a claim to the inbox."""
+    with _open_inbox(db_path, wait_seconds) as wh:
+        wh.add_claim_judgements([judgement])
+
+
 @dataclass(frozen=True)
 class InboxContents:
     """Everything the inbox holds, read in one short hold of its file."""
@@ -81,9 +89,10 @@ class InboxContents:
     corrections: list[dict[str, Any]]
     events: list[ClaimEvent]
     acks: list[dict[str, Any]]
+    judgements: list[Judgement] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.corrections or self.events or self.acks)
+        return bool(self.corrections or self.events or self.acks or self.judgements)
 
 
 def read_inbox(db_path: Path | str, *, wait_seconds: float = APP_WAIT_SECONDS) -> InboxContents:
@@ -91,7 +100,9 @@ def read_inbox(db_path: Path | str, *, wait_seconds: float = APP_WAIT_SECONDS) -
     if not corrections_path(db_path).exists():
         return InboxContents([], [], [])
     with _open_inbox(db_path, wait_seconds) as wh:
-        return InboxContents(wh.correction_rows(), wh.claim_events(), wh.alert_acks())
+        return InboxContents(
+            wh.correction_rows(), wh.claim_events(), wh.alert_acks(), wh.claim_judgements()
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,7 @@ class InboxMerge:
 def merge_into(wh: Warehouse, inbox: InboxContents) -> InboxMerge:
     """Add what the warehouse lacks, by id; acknowledgements only for alerts still open."""
     corrections = wh.merge_corrections(inbox.corrections)
-    decisions = wh.add_claim_events(inbox.events)
+    decisions = wh.add_claim_events(inbox.events) + wh.add_claim_judgements(inbox.judgements)
     still_open = {alert_id for (alert_id,) in wh.query("claim_alerts_open")}
     acks = [ack for ack in inbox.acks if ack["alert_id"] in still_open]
     wh.acknowledge_alerts(acks)

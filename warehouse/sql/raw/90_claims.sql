@@ -36,3 +36,7 @@ CREATE TABLE IF NOT EXISTS claim_events (
 ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS evidence_digest VARCHAR;
 ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS override_reason VARCHAR;
 ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS channel VARCHAR;
+
+-- Added with claim kinds (issue 13): what kind of claim it is, and the drug forms it is about.
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'efficacy';
+ALTER TABLE claims ADD COLUMN IF NOT EXISTS forms VARCHAR[] DEFAULT [];
