@@ -22,6 +22,23 @@ class AbstractSection:
 
 
 @dataclass(frozen=True, slots=True)
+class Grant:
+    """One GrantList entry: the grant number, the funding agency, its country."""
+
+    id: str | None
+    agency: str | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentCorrection:
+    """A linked record: an erratum, comment, update, retraction or concern, and its PMID."""
+
+    type: str  # the RefType: ErratumIn, CommentOn, RetractionOf, ExpressionOfConcernIn ...
+    pmid: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A PubMed record, parsed, and later labelled."""
 
@@ -55,6 +72,12 @@ class Article:
     concern_notices: tuple[str, ...] = ()
     retraction_of: tuple[str, ...] = ()
     concern_for: tuple[str, ...] = ()
+    # What a reviewer weighs beyond the label (pubmed.xml_fields): registrations, disclosures.
+    registry_ids: tuple[str, ...] = ()
+    coi_statement: str | None = None
+    grants: tuple[Grant, ...] = ()
+    comments_corrections: tuple[CommentCorrection, ...] = ()
+    affiliations: tuple[str, ...] = ()
     # Labels (TAXONOMY.md), filled by the classifier.
     conditions: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
@@ -105,6 +128,10 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, AbstractSection):
         return {"label": value.label, "category": value.category, "text": value.text}
+    if isinstance(value, Grant):
+        return {"id": value.id, "agency": value.agency, "country": value.country}
+    if isinstance(value, CommentCorrection):
+        return {"type": value.type, "pmid": value.pmid}
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
     return value
@@ -163,6 +190,10 @@ def article_from_json(data: dict[str, Any]) -> Article:
             value = tuple(
                 AbstractSection(s.get("label"), s.get("category"), s.get("text", "")) for s in value
             )
+        elif key == "grants":
+            value = tuple(Grant(g.get("id"), g.get("agency"), g.get("country")) for g in value)
+        elif key == "comments_corrections":
+            value = tuple(CommentCorrection(c["type"], c.get("pmid")) for c in value)
         elif key == "confidence":
             items = value.items() if isinstance(value, dict) else value
             value = tuple((str(k), float(v)) for k, v in items)

@@ -29,6 +29,7 @@ from pubmed.split import (
     split_chunks,
     split_records,
 )
+from pubmed.xml_fields import record_fields
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -183,6 +184,7 @@ def _article(root: etree._Element) -> Article | None:
     issue = _group(_first(journal, "JournalIssue"))
     pub = _group(_first(issue, "PubDate"))
     ids, history = _ids(_first(data, "ArticleIdList")), _history(_first(data, "History"))
+    shared = _shared(cit, art, _texts(_kids(_first(art, "PublicationTypeList"), "PublicationType")))
     return Article(
         pmid=pmid,
         title=_text(_first(art, "ArticleTitle")),
@@ -202,7 +204,8 @@ def _article(root: etree._Element) -> Article | None:
         entry_date=history.get("entrez"),
         created_date=_date(_first(cit, "DateCreated")) or history.get("pubmed"),
         revised_date=_date(_first(cit, "DateRevised")),
-        **_shared(cit, art, _texts(_kids(_first(art, "PublicationTypeList"), "PublicationType"))),
+        **shared,
+        **record_fields(cit, art, shared["abstract"]),
     )
 
 
@@ -218,6 +221,7 @@ def _book(root: etree._Element) -> Article | None:
     ids = _ids(_first(doc, "ArticleIdList")) | _ids(_first(data, "ArticleIdList"))
     history = _history(_first(data, "History"))
     book_title = _text(_first(book, "BookTitle"))
+    shared = _shared(doc, doc, _texts(doc.get("PublicationType", ())))
     return Article(
         pmid=pmid,
         title=_text(_first(doc, "ArticleTitle")) or book_title,
@@ -233,7 +237,8 @@ def _book(root: etree._Element) -> Article | None:
         created_date=history.get("pubmed"),
         revised_date=_date(_first(doc, "DateRevised")),
         is_book=True,
-        **_shared(doc, doc, _texts(doc.get("PublicationType", ()))),
+        **shared,
+        **record_fields(doc, doc, shared["abstract"]),
     )
 
 

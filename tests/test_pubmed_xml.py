@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.article import AbstractSection, Article, Deletion, Quarantined
+from core.article import AbstractSection, Article, CommentCorrection, Deletion, Quarantined
 from pubmed.parser import (
     HostileXMLError,
     PubmedXMLError,
@@ -119,6 +119,7 @@ def test_expression_of_concern_notice_whole_record() -> None:
         created_date=date(2021, 6, 8),
         revised_date=date(2021, 6, 7),
         concern_for=("32090497",),
+        comments_corrections=(CommentCorrection("ExpressionOfConcernFor", "32090497"),),
     )
 
 
@@ -157,6 +158,7 @@ def test_retraction_notice_whole_record() -> None:
         created_date=date(2021, 6, 5),
         revised_date=date(2021, 6, 7),
         retraction_of=("30785919",),
+        comments_corrections=(CommentCorrection("RetractionOf", "30785919"),),
     )
 
 
@@ -204,6 +206,18 @@ def test_ketamine_record_whole() -> None:
         entry_date=date(2021, 6, 1),
         created_date=date(2021, 6, 2),
         revised_date=date(2021, 6, 7),
+        affiliations=(  # seven authors, four affiliations; "PA\xa019102" as NLM wrote it
+            "Department of Pharmacology and Physiology, Drexel University College of Medicine, "
+            "Philadelphia, PA\xa019102, United States; Microbiology and Immunology Graduate "
+            "Program, Drexel University College of Medicine, Philadelphia, PA 19102, "
+            "United States.",
+            "Department of Pharmacology and Physiology, Drexel University College of Medicine, "
+            "Philadelphia, PA\xa019102, United States.",
+            "Department of Neurology, Drexel University College of Medicine, Philadelphia, "
+            "PA\xa019102, United States.",
+            "Department of Pharmacology and Physiology, Drexel University College of Medicine, "
+            "Philadelphia, PA\xa019102, United States. Electronic address: ska52@drexel.edu.",
+        ),
     )
 
 
@@ -231,6 +245,15 @@ def test_book_article_whole_record() -> None:
         created_date=date(2020, 9, 17),
         revised_date=date(2020, 9, 17),
         is_book=True,
+        affiliations=(  # the authors' (the editors' list is not read)
+            "Neurology resident, CHU de Québec – Enfant-Jésus, Laval University, Quebec City, "
+            "Canada",
+            "Neurologist, Groupe de Recherche Interdisciplinaire sur les Maladies "
+            "Neuromusculaires, Centre Intégré Universitaire de Santé et de Services Sociaux du "
+            "Saguenay-Lac-Saint-Jean;, Sherbrooke University, Quebec, Canada",
+            "Neurologist, Neurogenetics Clinic, Department of Neurological Sciences, CHA – "
+            "Enfant-Jésus, Quebec City, Canada",
+        ),
     )
     assert book.keywords[:2] == (
         "Agenesis of Corpus Callosum with Peripheral Neuropathy (ACCPN)",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from core.article import AbstractSection, Article, Quarantined
+from core.article import AbstractSection, Article, CommentCorrection, Grant, Quarantined
 from warehouse.base import (
     _ALL_FIELDS,
     _CONFIDENCE,
@@ -34,6 +34,9 @@ from warehouse.base import (
     _utcnow,
     read_sql,
 )
+
+_GRANTS = ARTICLE_COLUMNS.index("grants")
+_LINKS = ARTICLE_COLUMNS.index("comments_corrections")
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +335,7 @@ def _checked_stats(stats: Mapping[str, int], allowed: Sequence[str]) -> dict[str
 def _article_row(article: Article) -> list[Any]:
     """An Article as the appender takes it: tuples pass as lists, structs go as dicts.
 
-    Fetching all fields with one attrgetter and converting only the two struct lists makes
+    Fetching all fields with one attrgetter and converting only the struct lists makes
     this ~5x faster than converting field by field (20k records: ~0.3 s).
     """
     row = list(_ALL_FIELDS(article))
@@ -341,6 +344,8 @@ def _article_row(article: Article) -> list[Any]:
         for s in article.abstract_sections
     ]
     row[_CONFIDENCE] = [{"field": k, "value": float(v)} for k, v in article.confidence]
+    row[_GRANTS] = [{"id": g.id, "agency": g.agency, "country": g.country} for g in article.grants]
+    row[_LINKS] = [{"type": c.type, "pmid": c.pmid} for c in article.comments_corrections]
     return row
 
 
@@ -349,6 +354,9 @@ def _article_from_row(names: Sequence[str], row: Sequence[Any]) -> Article:
     values = dict(zip(names, row, strict=True))
     values["abstract_sections"] = tuple(AbstractSection(**s) for s in values["abstract_sections"])
     values["confidence"] = tuple((c["field"], c["value"]) for c in values["confidence"])
+    values["grants"] = tuple(Grant(**g) for g in values["grants"])
+    links = values["comments_corrections"]
+    values["comments_corrections"] = tuple(CommentCorrection(**c) for c in links)
     for name, value in values.items():
         if isinstance(value, list):
             values[name] = tuple(value)

@@ -5,3 +5,10 @@
 --   ALTER TABLE articles ADD COLUMN IF NOT EXISTS grants STRUCT(id VARCHAR, agency VARCHAR,
 --       country VARCHAR)[] DEFAULT [];   (IF NOT EXISTS cannot add NOT NULL; the loader never writes NULL)
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS needs_review VARCHAR[] DEFAULT [];
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS registry_ids VARCHAR[] DEFAULT [];
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS coi_statement VARCHAR;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS grants
+    STRUCT(id VARCHAR, agency VARCHAR, country VARCHAR)[] DEFAULT [];
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS comments_corrections
+    STRUCT(type VARCHAR, pmid VARCHAR)[] DEFAULT [];
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS affiliations VARCHAR[] DEFAULT [];
