@@ -65,14 +65,16 @@ def test_list_and_show_every_claim_as_it_stands(db: Path) -> None:
     assert lines[0].split()[:4] == ["CLAIM", "STATUS", "SUPPORT", "STUDIES"]
     rows = {line.split()[0]: line.split()[1:4] for line in lines[1:]}
     assert list(rows) == [c.claim_id for c in load_claims(CLAIMS_FILE)]
-    assert rows["chronic-pain"] == ["draft", "supported", "7"]
-    assert rows["rapid-relief"] == ["draft", "insufficient", "1"]
+    # support counts judged studies only: nothing is judged in a fresh warehouse
+    assert rows["chronic-pain"] == ["draft", "insufficient", "0"]
+    assert rows["rapid-relief"] == ["draft", "insufficient", "0"]
     shown = run(db, "claims", "show", "chronic-pain", "--json")
     assert shown.returncode == 0, shown.stderr
     record = json.loads(shown.stdout)
     assert record["status"] == "draft" and record["approval"] is None
-    assert record["support"]["status"] == "supported" and record["support"]["studies"] == 7
-    assert len(record["studies"]) == 7 and {s["design"] for s in record["studies"]} == {"rct"}
+    assert record["support"]["status"] == "insufficient" and record["support"]["studies"] == 0
+    assert record["support"]["candidates"] == record["support"]["unjudged"] >= 7
+    assert record["studies"] == [] and {s["design"] for s in record["candidates"]} == {"rct"}
     assert len(record["support"]["evidence_digest"]) == 64
     refused(run(db, "claims", "show", "no-such-claim"), "claims show", "no claim 'no-such-claim'")
 
