@@ -389,7 +389,7 @@ def cmd_claims_add(args: argparse.Namespace) -> int:
         added, missing = add_studies(
             _settings(args), args.claim_id, list(dict.fromkeys(pmids)), args.by, source
         )
-    except (*_errors(), ValueError, TimeoutError) as exc:
+    except (ValueError, TimeoutError, *_errors()) as exc:  # type: ignore[misc]
         return _fail("claims add", exc)
     if added:
         print(f"Added PMID {', '.join(added)} to {args.claim_id}'s candidates (by hand).")
