@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from claims.dossier import freeze_dossier
 from claims.publish import NotOurSite, Published
 from claims.refresh import publish_site, settle
 from claims.registry import check_event, load_claims
@@ -101,6 +102,8 @@ def decide(
         channel=channel,
     )
     save_claim_event(db_path, event)
+    if action == "approve":  # frozen from the state the approval was just checked against
+        freeze_dossier(db_path, state, event)
     merged = settle(db_path, registry)
     site, error = _republish(db_path, settings)
     return Decision(event, merged, site, error)

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from claims.alerts import AlertChannel, send_pending
+from claims.dossier import public_reviews, store_dossiers
 from claims.publish import Published, write_site
 from claims.registry import load_claims
 from claims.site import published, render_site
+from claims.site_config import SiteConfig
 from claims.state import ClaimState, read_state, supports
 from claims.watch import evaluate_claims
 from core.claim import Claim, ClaimEvent, ClaimResults
@@ -33,6 +35,7 @@ def refresh_claim_support(db_path: Path, claims_file: Path, run_id: str | None) 
     """Recompute support for every registry claim and store it with any new alerts."""
     registry = load_claims(claims_file)
     with Warehouse.open(db_path) as wh:
+        store_dossiers(wh, db_path)  # any frozen while the warehouse was busy
         return refresh_in(wh, registry, run_id)
 
 
@@ -79,6 +82,7 @@ def settle(
             return False
         with wh:
             merge_into(wh, inbox)
+            store_dossiers(wh, db_path)
             refresh_in(wh, registry, None)
             wh.publish_snapshot()
     return True
@@ -118,7 +122,10 @@ def publish_site(
         state = current_state(db_path, load_claims(claims_file), wait_seconds=wait_seconds)
     now = datetime.now(UTC)
     claims = supports(state)
-    site = write_site(render_site(claims, now), outdir, now=now)
+    files = render_site(
+        claims, now, reviews=public_reviews(db_path, state), config=SiteConfig.from_env()
+    )
+    site = write_site(files, outdir, now=now)
     return SiteUpdate(site, len(published(claims)), state.pending, state.as_of)
 
 

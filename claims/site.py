@@ -2,9 +2,10 @@
 
 ``render_site`` is pure (claims in, files out); ``claims.publish.write_site`` swaps the whole
 set in at once, as a new version.
-Pages are self-contained: inline CSS, an inline SVG chart drawn here, no scripts, fonts or
-images, and a Content-Security-Policy that forbids loading anything. Only approved claims
-appear, and only the fields named here are written, so nothing internal can ride along.
+Pages are self-contained: inline CSS, an inline SVG chart (``claims.site_chart``), no scripts,
+fonts or images, and a Content-Security-Policy that forbids loading anything. Only approved
+claims appear, and only the fields named here are written, so nothing internal can ride along:
+a claim was "reviewed by the medical director", never by a named person.
 """
 
 from __future__ import annotations
@@ -12,47 +13,65 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from claims.citations import doi_url, format_ama, pubmed_url
-from core.article import DESIGNS, FINDINGS, Article
+import core.claim as claim_records
+from claims.citations import doi_url, format_ama, pubmed_url, record_gaps
+from claims.site_chart import DESIGN_LABELS, by_design, by_finding, evidence_chart
+from claims.site_config import SiteConfig
+from core.article import Article
 from core.claim import PUBLISHED_STATUS, ClaimSupport
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _CLAIM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")  # becomes a file name: no dots, no /
-DESIGN_LABELS = {
-    "meta_analysis": "Meta-analysis",
-    "rct": "Randomised controlled trial",
-    "nonrandomized_trial": "Non-randomised trial",
-    "observational": "Observational study",
-    "case_report": "Case report or series",
-    "preclinical": "Preclinical study",
-    "review": "Review",
-    "other": "Other",
-}
-FINDING_COLOURS = {  # colour-blind-safe (Okabe-Ito), each with its label in the legend
-    "positive": ("#009E73", "Positive"),
-    "mixed": ("#E69F00", "Mixed"),
-    "negative": ("#D55E00", "Negative"),
-    "none": ("#999999", "No finding stated"),
-}
+REVIEWER = "the medical director"  # all the public learns of who approved a claim
 SUPPORT_LABELS = {
     "supported": "Supported by the evidence",
     "mixed": "Mixed evidence",
     "insufficient": "Insufficient evidence",
     "contradicted": "Contradicted by the evidence",
 }
+# What each level means, in plain words (the rules are README.md's "Support rules").
+SUPPORT_MEANINGS = {
+    "supported": "The strongest studies available mostly agree with the claim: at least twice "
+    "as many support it as find against it or find mixed results.",
+    "mixed": "The strongest studies disagree: some support the claim, others do not.",
+    "insufficient": "There are too few studies to say: fewer than two that report a result, "
+    "and no meta-analysis.",
+    "contradicted": "More of the strongest studies find against the claim than for it.",
+}
+STRONGEST_NOTE = (
+    "The strongest studies are the meta-analyses if there are any, otherwise the randomised "
+    "controlled trials, otherwise every study counted. Retracted studies never count. The "
+    "Oxford CEBM level runs from 1 (a systematic review of trials) to 5 (laboratory work or "
+    "expert opinion): the lower, the stronger the best study behind the claim."
+)
 STYLE = """
-body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;margin:0 auto;
-max-width:52rem;padding:1rem 1.25rem}h1{font-size:1.5rem;line-height:1.3}
-.meta{color:#555}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;
-background:#eef3f8;margin-right:.4rem}ol li{margin:.5rem 0}a{color:#0b5394}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;background:#fff;
+margin:0 auto;max-width:52rem;padding:1rem 1.25rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem;line-height:1.3}h2{font-size:1.2rem}
+.meta{color:#545454}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;
+background:#eef3f8;margin:0 .4rem .3rem 0}ol li{margin:.5rem 0}a{color:#0b5394}
 table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;
-text-align:left}.retracted{color:#b00020;font-weight:600}svg text{font:13px sans-serif}
+text-align:left}.retracted{color:#b00020;font-weight:600}
+svg.evidence-chart{display:block;width:100%;max-width:40rem;height:auto}
+svg text{font:13px sans-serif;fill:#1b1b1b}code{font-size:.85rem}
+.note{border-left:4px solid #3b6ea5;padding:.2rem .8rem;background:#f6f8fa}
+dt{font-weight:600}dd{margin:0 0 .5rem 1rem}
 """
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the public may know of the approval a claim stands on: the day, and the digest of
+    the dossier frozen at that approval. Never who."""
+
+    reviewed_on: date | None = None
+    dossier_sha256: str | None = None
 
 
 def published(claims: Sequence[ClaimSupport]) -> list[ClaimSupport]:
@@ -64,40 +83,69 @@ def published(claims: Sequence[ClaimSupport]) -> list[ClaimSupport]:
     return sorted(chosen, key=lambda c: c.claim_id)
 
 
-def render_site(claims: Sequence[ClaimSupport], generated_at: datetime) -> dict[str, str]:
+def render_site(
+    claims: Sequence[ClaimSupport],
+    generated_at: datetime,
+    *,
+    reviews: Mapping[str, Review] | None = None,
+    config: SiteConfig | None = None,
+) -> dict[str, str]:
     """Every file of the public site, by relative path: index, claims.json, a page and a JSON
     document per approved claim."""
     approved = published(claims)
+    reviews = reviews or {}
+    config = config or SiteConfig()
     files: dict[str, str] = {}
     for claim in approved:
-        data = claim_document(claim, generated_at)
+        review = reviews.get(claim.claim_id, Review())
+        data = claim_document(claim, generated_at, review, config)
         files[f"claims/{claim.claim_id}.json"] = _json(data)
-        files[f"claims/{claim.claim_id}.html"] = claim_page(claim, generated_at)
+        files[f"claims/{claim.claim_id}.html"] = claim_page(claim, generated_at, review, config)
     index = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": generated_at.isoformat(),
-        "claims": [_index_entry(claim) for claim in approved],
+        "disclaimer": config.disclaimer,
+        "claims": [_index_entry(claim, reviews.get(claim.claim_id)) for claim in approved],
     }
     files["claims.json"] = _json(index)
-    files["index.html"] = index_page(approved, generated_at)
+    files["index.html"] = index_page(approved, generated_at, config)
     return files
+
+
+def regulatory_notes(claim: ClaimSupport) -> list[str]:
+    """The claim's regulatory notes, one per form ("Esketamine nasal spray: approved for ...";
+    "IV racemic ketamine: off-label"), where the registry gives them."""
+    notes = getattr(claim, "regulatory", None) or {}  # ClaimSupport.regulatory: form -> note
+    names = getattr(claim_records, "FORM_NAMES", {})
+    out = []
+    for form, text in notes.items():
+        text = " ".join(str(text).split())
+        if text:
+            name = str(names.get(form, form.replace("_", " ")))
+            out.append(f"{name[:1].upper()}{name[1:]}: {text}")
+    return out
 
 
 # --- JSON ----------------------------------------------------------------------------------
 
 
-def claim_document(claim: ClaimSupport, generated_at: datetime) -> dict[str, Any]:
+def claim_document(
+    claim: ClaimSupport, generated_at: datetime, review: Review, config: SiteConfig
+) -> dict[str, Any]:
     """One approved claim as public JSON: wording, support, evidence summary, references."""
     return {
         "schema_version": SCHEMA_VERSION,
-        **_public_summary(claim),
+        **_public_summary(claim, review),
+        "support_meaning": SUPPORT_MEANINGS.get(claim.support),
+        "regulatory": regulatory_notes(claim),
         "evidence": {
             "studies": sum(claim.counts_by_design.values()),
-            "counts_by_design": {k: int(v) for k, v in _by_design(claim.counts_by_design)},
-            "findings": {k: int(v) for k, v in _by_finding(claim.findings)},
+            "counts_by_design": {k: int(v) for k, v in by_design(claim.counts_by_design)},
+            "findings": {k: int(v) for k, v in by_finding(claim.findings)},
             "participants": int(claim.participants),
         },
         "references": [_reference(article) for article in claim.references],
+        "disclaimer": config.disclaimer,
         "as_of": claim.as_of.isoformat() if claim.as_of else None,
         "generated_at": generated_at.isoformat(),
     }
@@ -113,13 +161,14 @@ def _reference(article: Article) -> dict[str, Any]:
         "design": article.design,
         "finding": article.finding,
         "retracted": article.retracted,
+        "lacks": list(record_gaps(article)),
         "ama": format_ama(article),
         "pubmed_url": pubmed_url(article),
         "doi_url": doi_url(article),
     }
 
 
-def _public_summary(claim: ClaimSupport) -> dict[str, Any]:
+def _public_summary(claim: ClaimSupport, review: Review) -> dict[str, Any]:
     """The fields every public view of a claim shows, in this order."""
     return {
         "claim_id": claim.claim_id,
@@ -128,12 +177,17 @@ def _public_summary(claim: ClaimSupport) -> dict[str, Any]:
         "support": claim.support,
         "cebm_level": claim.cebm_level,
         "grade": claim.grade,
+        "reviewed": {
+            "by": REVIEWER,
+            "on": review.reviewed_on.isoformat() if review.reviewed_on else None,
+        },
+        "dossier_sha256": review.dossier_sha256,
     }
 
 
-def _index_entry(claim: ClaimSupport) -> dict[str, Any]:
+def _index_entry(claim: ClaimSupport, review: Review | None) -> dict[str, Any]:
     return {
-        **_public_summary(claim),
+        **_public_summary(claim, review or Review()),
         "studies": sum(claim.counts_by_design.values()),
         "json": f"claims/{claim.claim_id}.json",
         "html": f"claims/{claim.claim_id}.html",
@@ -144,32 +198,24 @@ def _json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _by_design(counts: Mapping[str, int]) -> list[tuple[str, int]]:
-    """Designs strongest first (TAXONOMY.md's order), unknown ones after; zeros dropped."""
-    order = {name: i for i, name in enumerate(DESIGNS)}
-    return sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: order.get(kv[0], 99))
-
-
-def _by_finding(counts: Mapping[str, int]) -> list[tuple[str, int]]:
-    order = {name: i for i, name in enumerate(FINDINGS)}
-    return sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: order.get(kv[0], 99))
-
-
 # --- HTML ----------------------------------------------------------------------------------
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, config: SiteConfig) -> str:
+    """A whole page: the clinic's header and footer around the body, the disclaimer last."""
+    header = f"<header>{config.header_html}</header>" if config.header_html else ""
+    footer = f'<footer><p class="note">{escape(config.disclaimer)}</p>{config.footer_html}</footer>'
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="referrer" content="no-referrer">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
-        f"<body>{body}</body></html>\n"
+        f"<title>{escape(title)}</title><style>{STYLE}{config.stylesheet}</style></head>\n"
+        f"<body>{header}{body}{footer}</body></html>\n"
     )
 
 
-def index_page(claims: Sequence[ClaimSupport], generated_at: datetime) -> str:
+def index_page(claims: Sequence[ClaimSupport], generated_at: datetime, config: SiteConfig) -> str:
     """The list of approved claims, each linking to its page."""
     items = "".join(
         f'<li><a href="claims/{escape(c.claim_id)}.html">{escape(c.wording)}</a>'
@@ -183,29 +229,61 @@ def index_page(claims: Sequence[ClaimSupport], generated_at: datetime) -> str:
         f'{listing}<p class="meta">Also as JSON: <a href="claims.json">claims.json</a>. '
         f"Updated {escape(generated_at.date().isoformat())}.</p></main>"
     )
-    return _page("The evidence behind our claims", body)
+    return _page("The evidence behind our claims", body, config)
 
 
-def claim_page(claim: ClaimSupport, generated_at: datetime) -> str:
-    """One approved claim: its wording, support, evidence chart and references."""
+def claim_page(
+    claim: ClaimSupport, generated_at: datetime, review: Review, config: SiteConfig
+) -> str:
+    """One approved claim: wording, who reviewed it and when, support in plain words, its
+    regulatory note, the evidence chart, references and what the levels mean."""
+    studies = sum(claim.counts_by_design.values())
+    as_of = f"Evidence as of {claim.as_of.date().isoformat()}. " if claim.as_of else ""
+    notes = "".join(f"<li>{escape(n)}</li>" for n in regulatory_notes(claim))
+    body = (
+        f'<main><p><a href="../index.html">All claims</a></p><h1>{escape(claim.wording)}</h1>'
+        f'<p class="meta">{_reviewed(review)}</p><p>{_badges(claim)}</p>'
+        f"<p>{escape(SUPPORT_MEANINGS.get(claim.support, ''))}</p>"
+        + (f'<h2>Regulatory note</h2><ul class="note">{notes}</ul>' if notes else "")
+        + "<h2>Evidence</h2>"
+        f"<p>{studies} studies with {claim.participants:,} participants in all.</p>"
+        f"{evidence_chart(claim.counts_by_design, claim.findings)}{_design_table(claim)}"
+        f"<h2>References</h2>{_references(claim.references)}"
+        f"<h2>What the levels mean</h2>{_levels()}"
+        f'<p class="meta">{escape(as_of)}Updated {escape(generated_at.date().isoformat())}. '
+        f'Also as <a href="{escape(claim.claim_id)}.json">JSON</a>.{_dossier(review)}</p></main>'
+    )
+    return _page(claim.wording, body, config)
+
+
+def _reviewed(review: Review) -> str:
+    day = f" on {review.reviewed_on.isoformat()}" if review.reviewed_on else ""
+    return f"Reviewed by {REVIEWER}{escape(day)}."
+
+
+def _dossier(review: Review) -> str:
+    if not review.dossier_sha256:
+        return ""
+    digest = escape(review.dossier_sha256)
+    return f" Substantiation dossier of this approval: sha256 <code>{digest}</code>."
+
+
+def _badges(claim: ClaimSupport) -> str:
     support = SUPPORT_LABELS.get(claim.support, claim.support)
     badges = f'<span class="badge">{escape(support)}</span>'
     if claim.cebm_level:
         badges += f'<span class="badge">Oxford CEBM level {escape(claim.cebm_level)}</span>'
     if claim.grade:
         badges += f'<span class="badge">GRADE certainty: {escape(claim.grade)}</span>'
-    studies = sum(claim.counts_by_design.values())
-    as_of = f"Evidence as of {claim.as_of.date().isoformat()}. " if claim.as_of else ""
-    body = (
-        f'<main><p><a href="../index.html">All claims</a></p><h1>{escape(claim.wording)}</h1>'
-        f"<p>{badges}</p><h2>Evidence</h2>"
-        f"<p>{studies} studies with {claim.participants:,} participants in all.</p>"
-        f"{evidence_chart(claim)}{_design_table(claim)}"
-        f"<h2>References</h2>{_references(claim.references)}"
-        f'<p class="meta">{escape(as_of)}Updated {escape(generated_at.date().isoformat())}. '
-        f'Also as <a href="{escape(claim.claim_id)}.json">JSON</a>.</p></main>'
+    return badges
+
+
+def _levels() -> str:
+    entries = "".join(
+        f"<dt>{escape(SUPPORT_LABELS[key])}</dt><dd>{escape(text)}</dd>"
+        for key, text in SUPPORT_MEANINGS.items()
     )
-    return _page(claim.wording, body)
+    return f"<dl>{entries}</dl><p>{escape(STRONGEST_NOTE)}</p>"
 
 
 def _level_text(claim: ClaimSupport) -> str:
@@ -215,9 +293,11 @@ def _level_text(claim: ClaimSupport) -> str:
 def _design_table(claim: ClaimSupport) -> str:
     rows = "".join(
         f"<tr><td>{escape(DESIGN_LABELS.get(k, k))}</td><td>{v}</td></tr>"
-        for k, v in _by_design(claim.counts_by_design)
+        for k, v in by_design(claim.counts_by_design)
     )
-    return f"<table><tr><th>Design</th><th>Studies</th></tr>{rows}</table>" if rows else ""
+    head = '<tr><th scope="col">Design</th><th scope="col">Studies</th></tr>'
+    caption = "<caption>Studies by design</caption>"
+    return f"<table>{caption}{head}{rows}</table>" if rows else ""
 
 
 def _references(articles: Sequence[Article]) -> str:
@@ -231,63 +311,3 @@ def _references(articles: Sequence[Article]) -> str:
         flag = ' <span class="retracted">Retracted.</span>' if article.retracted else ""
         items.append(f"<li>{escape(format_ama(article))}{flag} {' · '.join(links)}</li>")
     return f"<ol>{''.join(items)}</ol>"
-
-
-_LABEL_W, _BAR_W, _ROW_H = 210, 360, 26  # chart geometry, px
-
-
-def evidence_chart(claim: ClaimSupport) -> str:
-    """Inline SVG: a bar per study design, then one bar split by the direction of findings."""
-    designs = _by_design(claim.counts_by_design)
-    parts, height = _design_bars(designs)
-    finding_parts, finding_height = _finding_bar(_by_finding(claim.findings), height)
-    parts += finding_parts
-    height += finding_height
-    if not parts:
-        return ""
-    width = _LABEL_W + _BAR_W + 60
-    summary = ", ".join(f"{DESIGN_LABELS.get(k, k)}: {v}" for k, v in designs)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" class="evidence-chart">'
-        f"<title>Studies by design: {escape(summary)}</title>{''.join(parts)}</svg>"
-    )
-
-
-def _design_bars(designs: Sequence[tuple[str, int]]) -> tuple[list[str], int]:
-    """One labelled bar per design, scaled to the most frequent; and the height used."""
-    widest = max((count for _, count in designs), default=1)
-    parts = []
-    for row, (key, count) in enumerate(designs):
-        y = row * _ROW_H
-        width = max(2, round(_BAR_W * count / widest))
-        parts.append(
-            f'<text x="0" y="{y + 17}">{escape(DESIGN_LABELS.get(key, key))}</text>'
-            f'<rect x="{_LABEL_W}" y="{y + 4}" width="{width}" height="18" fill="#3b6ea5"/>'
-            f'<text x="{_LABEL_W + width + 6}" y="{y + 17}">{count}</text>'
-        )
-    return parts, len(designs) * _ROW_H
-
-
-def _finding_bar(findings: Sequence[tuple[str, int]], top: int) -> tuple[list[str], int]:
-    """A bar split by finding, with its legend, starting at top; and the height used."""
-    total = sum(count for _, count in findings)
-    if not total:
-        return [], 0
-    y = top + 10
-    parts = [f'<text x="0" y="{y + 17}">Findings</text>']
-    x = float(_LABEL_W)
-    legend_x = _LABEL_W
-    for key, count in findings:
-        colour, label = FINDING_COLOURS.get(key, ("#666666", key))
-        share = _BAR_W * count / total
-        text = f"{label} {count}"
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y + 4}" width="{share:.1f}" height="18" fill="{colour}">'
-            f"<title>{escape(text)}</title></rect>"
-            f'<rect x="{legend_x}" y="{y + _ROW_H + 6}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{legend_x + 16}" y="{y + _ROW_H + 17}">{escape(text)}</text>'
-        )
-        x += share
-        legend_x += 30 + 7 * len(text)
-    return parts, 10 + 2 * _ROW_H

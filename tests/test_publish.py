@@ -13,14 +13,15 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from claims.citations import format_ama
 from claims.publish import write_site
-from claims.site import CSP, render_site
+from claims.site import CSP, Review, render_site
+from claims.site_config import DEFAULT_DISCLAIMER, SiteConfigError, load_site_config
 from core.article import Article
 from core.claim import ClaimSupport
 from pubmed.parser import iter_records
@@ -47,6 +48,11 @@ CLAIM_KEYS = {
     "support",
     "cebm_level",
     "grade",
+    "reviewed",
+    "dossier_sha256",
+    "support_meaning",
+    "regulatory",
+    "disclaimer",
     "evidence",
     "references",
     "as_of",
@@ -61,6 +67,7 @@ REFERENCE_KEYS = {
     "design",
     "finding",
     "retracted",
+    "lacks",
     "ama",
     "pubmed_url",
     "doi_url",
@@ -296,3 +303,90 @@ def test_published_pages_show_in_chromium_and_load_only_their_own_files(
     assert requests, "the browser made no requests at all"
     outside = [url for url in requests if not url.startswith(f"{served}/")]
     assert outside == []
+
+
+# --- reviewed, levels, regulatory notes, the clinic's look ------------------------------------
+
+
+def test_claim_page_says_who_reviewed_it_when_and_what_the_levels_mean(
+    claims: list[ClaimSupport],
+) -> None:
+    digest = "ab" * 32
+    noted = dataclasses.replace(claims[1])
+    object.__setattr__(noted, "regulatory", {"iv_racemic": "off-label for depression"})
+    site = render_site(
+        [noted, claims[3]],
+        GENERATED,
+        reviews={"rapid-relief": Review(date(2026, 11, 20), digest)},
+    )
+    page = site["claims/rapid-relief.html"]
+    assert "Reviewed by the medical director on 2026-11-20." in page
+    assert f"sha256 <code>{digest}</code>" in page
+    assert "The strongest studies available mostly agree with the claim" in page
+    assert page.count("<dt>") == 4 and "Insufficient evidence" in page
+    assert "<h2>Regulatory note</h2>" in page and "off-label for depression" in page
+    assert DEFAULT_DISCLAIMER in page and "not medical advice" in DEFAULT_DISCLAIMER
+    doc = json.loads(site["claims/rapid-relief.json"])
+    assert doc["reviewed"] == {"by": "the medical director", "on": "2026-11-20"}
+    assert doc["dossier_sha256"] == digest and doc["regulatory"][0].endswith("depression")
+    bare = site["claims/side-effects.html"]
+    assert "Reviewed by the medical director." in bare and "Regulatory note" not in bare
+
+
+def test_a_reference_without_authors_or_year_says_so(claims: list[ClaimSupport]) -> None:
+    lacking = dataclasses.replace(claims[3].references[0], authors=(), year=None)
+    site = render_site([dataclasses.replace(claims[3], references=(lacking,))], GENERATED)
+    page = site["claims/side-effects.html"]
+    assert "[No authors listed in PubMed]." in page and "[Year not recorded]" in page
+    (ref,) = json.loads(site["claims/side-effects.json"])["references"]
+    assert ref["lacks"] == ["no authors listed in PubMed", "year not recorded"]
+    assert "None" not in page
+
+
+def test_the_clinic_sets_header_footer_stylesheet_and_disclaimer(
+    claims: list[ClaimSupport], tmp_path: Path
+) -> None:
+    (tmp_path / "clinic.css").write_text("header{background:#003b5c;color:#fff}", "utf-8")
+    config_file = tmp_path / "site.toml"
+    config_file.write_text(
+        "header_html = '<p class=\"clinic\">Riverside Clinic</p>'\n"
+        "footer_html = '<p>1 High Street</p>'\n"
+        'stylesheet = "clinic.css"\n'
+        'disclaimer = "Information only; ask your doctor."\n',
+        "utf-8",
+    )
+    config = load_site_config(config_file)
+    site = render_site(claims, GENERATED, config=config)
+    for name in ("index.html", "claims/rapid-relief.html"):
+        page = site[name]
+        assert '<header><p class="clinic">Riverside Clinic</p></header>' in page
+        assert "<p>1 High Street</p></footer>" in page and "header{background:#003b5c" in page
+        assert "Information only; ask your doctor." in page and DEFAULT_DISCLAIMER not in page
+        assert f'content="{CSP}"' in page
+    yaml_file = tmp_path / "site.yaml"
+    yaml_file.write_text("disclaimer: Just information.\n", "utf-8")
+    assert load_site_config(yaml_file).disclaimer == "Just information."
+    for text, message in (
+        ("header_html = '<script>alert(1)</script>'", "allow no scripts"),
+        ('footer_html = \'<a href="#" onclick="x()">x</a>\'', "allow no scripts"),
+        ("colour = 'red'", "unknown setting 'colour'"),
+        ('stylesheet = "missing.css"', "stylesheet"),
+        ("header_html = [", "not valid"),
+    ):
+        config_file.write_text(text, "utf-8")
+        with pytest.raises(SiteConfigError, match=message):
+            load_site_config(config_file)
+    (tmp_path / "clinic.css").write_text("body{background:url(https://x.example/a.png)}", "utf-8")
+    config_file.write_text('stylesheet = "clinic.css"', "utf-8")
+    with pytest.raises(SiteConfigError, match="load nothing"):
+        load_site_config(config_file)
+
+
+def test_two_publishes_leave_two_dated_versions(site: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    first = write_site(site, out, now=datetime(2026, 11, 27, 3, 45, tzinfo=UTC))
+    second = write_site(site, out, now=datetime(2026, 11, 28, 3, 45, tzinfo=UTC))
+    versions = sorted(p.name for p in (tmp_path / "public.versions").iterdir() if p.is_dir())
+    assert versions == ["20261127T034500Z", "20261128T034500Z"]
+    assert out.resolve() == second.version.resolve() and second.previous == first.version
+    assert (first.version / "index.html").read_text() == site["index.html"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from warehouse.base import SQL_DIR, STORAGE_VERSION, read_sql, snapshot_path
 from warehouse.claims_store import ClaimsMixin
 from warehouse.corrections_store import CorrectionsMixin
+from warehouse.dossier_store import DossiersMixin
 from warehouse.loads import LoadCounts, LoadsMixin, PubmedFile, RawBatch, RunLoad
 
 __all__ = [
@@ -28,5 +29,5 @@ __all__ = [
 ]
 
 
-class Warehouse(LoadsMixin, ClaimsMixin, CorrectionsMixin):
+class Warehouse(LoadsMixin, ClaimsMixin, CorrectionsMixin, DossiersMixin):
     """A DuckDB warehouse file: schema, loads, reads, claims, corrections and snapshots."""

@@ -14,6 +14,7 @@ from pipelines.cli.claims import (
     cmd_publish,
     pmid_arg,
 )
+from pipelines.cli.dossier import add_dossier_arguments
 from pipelines.cli.io import iso_date
 from pipelines.cli.records import cmd_classify, cmd_parse
 from pipelines.cli.runs import (
@@ -95,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
     p.set_defaults(func=cmd_publish)
 
-    add_claims_parser(sub)
+    claims_actions = add_claims_parser(sub)
+    p = claims_actions.add_parser("dossier", help="export a claim's frozen approval dossiers")
+    add_dossier_arguments(p)
     return parser
 
 
