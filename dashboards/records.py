@@ -60,6 +60,15 @@ def article_from_row(row: Mapping[str, Any]) -> Article:
     return Article(**values)
 
 
+def record_byline(article: Article) -> str:
+    """Authors · journal · year for the Study page, saying what PubMed's record lacks rather
+    than leaving a gap or printing None."""
+    authors = ", ".join(a for a in article.authors[:12] if a.strip())
+    journal = article.journal or article.journal_abbrev or "journal not recorded"
+    year = str(article.year) if article.year else "year not recorded"
+    return " · ".join((authors or "No authors listed in PubMed", journal, year))
+
+
 def label_value_text(field: str, value: Any) -> str:
     """A label's value for reading: lists joined, taxonomy values named, null as a dash."""
     value = plain(value)

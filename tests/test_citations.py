@@ -388,3 +388,17 @@ def test_cite_without_a_warehouse_says_so(tmp_path: Path) -> None:
     result = cite(SEVEN_AUTHORS, "--db", str(tmp_path / "none.duckdb"))
     assert result.returncode == 1
     assert "no warehouse at" in result.stderr and result.stdout == ""
+
+
+def test_the_study_page_byline_says_what_a_record_lacks(records: list[Article]) -> None:
+    from dashboards.records import record_byline
+
+    neither = next(r for r in records if not r.authors and not r.year and r.journal)
+    complete = next(r for r in records if r.authors and r.year and r.journal)
+    assert record_byline(neither) == (
+        f"No authors listed in PubMed · {neither.journal} · year not recorded"
+    )
+    assert record_byline(complete) == (
+        f"{', '.join(complete.authors[:12])} · {complete.journal} · {complete.year}"
+    )
+    assert "None" not in record_byline(Article(pmid="9"))

@@ -20,6 +20,7 @@ from dashboards.records import (
     corrections_in_effect,
     corrections_table,
     label_rows,
+    record_byline,
 )
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, current_identity, timed_page
@@ -82,10 +83,7 @@ def _header(article: Article) -> None:
         st.info("Off-topic: ketamine is not studied here, so the map and lists leave it out.")
     # PubMed's text is shown as written (escaped HTML): never Markdown, links or images.
     st.html(f"<h1>{text_html(article.title or f'PMID {article.pmid}')}</h1>")
-    journal = article.journal or article.journal_abbrev or ""
-    byline = " · ".join(
-        p for p in (", ".join(article.authors[:12]), journal, str(article.year or "")) if p
-    )
+    byline = record_byline(article)  # says what the record lacks
     st.html(f'<p class="byline" style="opacity: 0.6; font-size: 0.875rem">{text_html(byline)}</p>')
     st.markdown(" · ".join(_links(article)))
     finding = (
