@@ -20,6 +20,7 @@ import pytest
 from browser_fixtures import (
     ROOT,
     Served,
+    approve_claim,
     choose,
     chromium,
     correct,
@@ -201,8 +202,7 @@ def test_approve_a_claim_and_see_it_approved(page, server: Served, timings) -> N
     charts_drawn(page)
     page.get_by_text("Demo identity, local only").wait_for()
     reason = "Seven RCTs, most of them positive; the wording stays cautious."
-    page.get_by_label("Reason").fill(reason)
-    page.get_by_role("button", name="Approve", exact=True).click()
+    approve_claim(page, reason)
     page.get_by_text(f"Claim {CLAIM} approved by {REVIEWER}").wait_for()
     page.get_by_text("Approved: what the site may say").wait_for()
     assert timings["Claims"]["server"] < RENDER_BUDGET_SECONDS, timings

@@ -24,6 +24,7 @@ import pytest
 from browser_fixtures import (
     ROOT,
     Served,
+    approve_claim,
     chromium,
     correct,
     free_port,
@@ -185,8 +186,7 @@ def test_a_director_approves(page, app: Served) -> None:  # type: ignore[no-unty
     page.get_by_text(f"Signed in as {DIRECTOR} through sign-in: medical director.").wait_for()
     page.goto(f"{app.url}claims?claim={CLAIM}")
     rendered(page, "Claims rendered in")
-    page.get_by_label("Reason").fill("Seven RCTs, most of them positive.")
-    approve_button(page).click()
+    approve_claim(page, "Seven RCTs, most of them positive.")
     page.get_by_text(f"Claim {CLAIM} approved by {DIRECTOR}").wait_for()
     assert events(app.db)[-1] == (CLAIM, "approve", DIRECTOR.lower())  # kept in lower case
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
