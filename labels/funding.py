@@ -18,9 +18,9 @@ of interest, not funding of this work.
 
 - ``yes``: an author is employed by a company, or is its founder, owner, officer or director, as
   an affiliation or the COI statement says (a "former employee" is not).
-- ``no``: nothing says so: the affiliations given are public, academic, non-profit or healthcare,
-  and the COI statement, if any, reports no company employment (a declaration of no competing
-  interests says no author is employed by a company).
+- ``no``: nothing says so: the affiliations given are public, academic, non-profit or
+  healthcare, and the COI statement, if any, reports no company employment (a COI statement is
+  where it would be disclosed, so one that reports none means no, affiliations or not).
 - ``unknown``: no affiliations and no COI statement to tell.
 
 Consulting, honoraria, research grants, stock or patents alone do not make an industry author.
