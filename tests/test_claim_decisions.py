@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from claim_judging import judge_candidates, judged_warehouse
 from dashboard_fixtures import copy_warehouse, nightly_load, seed_articles
-from dashboard_fixtures import shared_warehouse as build_shared
 
 from claims.decisions import (
     Decision,
@@ -35,13 +35,14 @@ from warehouse.inbox import merge_inbox, read_inbox
 
 DIRECTOR = "medical.director@clinic.example"
 REVIEWER = "reviewer@clinic.example"
-SUPPORTED = "chronic-pain"  # seven RCTs, all positive, in the seed labels
-WEAK = "rapid-relief"  # one RCT: insufficient
+SUPPORTED = "chronic-pain"  # seven RCTs, six judged supporting and one mixed
+WEAK = "rapid-relief"  # one RCT judged supporting: insufficient
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_shared(tmp_path_factory)
+    """The labelled warehouse with both claims' candidates judged by a reviewer."""
+    return judged_warehouse(tmp_path_factory)
 
 
 @pytest.fixture
@@ -149,8 +150,15 @@ def test_new_evidence_between_the_form_and_the_approval_refuses_it(
     with pytest.raises(StaleDecision, match="the evidence for chronic-pain changed since"):
         approve(db, settings, SUPPORTED, shown=stale)
     assert not read_inbox(db)
+    candidate = form_state(db, SUPPORTED)
+    assert candidate.studies == 8 and candidate.evidence_digest != stale.evidence_digest
+    assert candidate.support == "supported", "an unjudged candidate counts for nothing yet"
+    # a reviewer reads the new trial: it weighs against the claim, and the form changes again
+    assert judge_candidates(db, [SUPPORTED], only=[pmid]) == {SUPPORTED: [pmid]}
+    with pytest.raises(StaleDecision, match="the evidence for chronic-pain changed since"):
+        approve(db, settings, SUPPORTED, shown=candidate)
     fresh = form_state(db, SUPPORTED)
-    assert fresh.studies == 8 and fresh.evidence_digest != stale.evidence_digest
+    assert fresh.studies == 8 and fresh.evidence_digest != candidate.evidence_digest
     assert approve(db, settings, SUPPORTED, shown=fresh).event.evidence_digest == (
         fresh.evidence_digest
     )
