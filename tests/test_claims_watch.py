@@ -2,8 +2,9 @@
 
 The real records hold no negative RCT on the clinic's four conditions, so this clinic also
 watches a perioperative topic (the topics file and the registry are configuration). Night 1
-loads the real ketamine records; the medical director then approves a claim on the
-dashboard (its inbox file), citing one trial. Night 2 brings a new negative RCT on the claim's
+loads the real ketamine records; a reviewer judges the claim's candidates (support counts
+judged studies only) and the medical director approves the claim on the dashboard (its inbox
+file), citing one trial. Night 2 brings a new negative RCT on the claim's
 question and a retraction of the cited trial: alerts are stored, sent to a local webhook and
 the public site drops the retracted study. Night 3 brings nothing new and raises nothing.
 """
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from claim_judging import judge_candidates
 from standin_fixtures import ketamine_records
 from test_alerts import HttpSink, http_sink  # noqa: F401  (the fixture is used by name)
 
@@ -123,6 +125,8 @@ def test_new_negative_rct_and_retraction_raise_alerts_once(prefect_harness, nigh
     db, registry, site, standin, records, sink = nights
 
     ingest_flow(until=NIGHT_1)
+    judged = judge_candidates(db, ["postoperative-analgesia"], claims_file=registry)
+    assert CITED_RCT in judged["postoperative-analgesia"]
     before = _claim(db, "postoperative-analgesia")
     assert before["status"] == "draft" and CITED_RCT in before["recommended"]
     assert _alerts(db) == {}, "the first look at a claim is a baseline, not news"
