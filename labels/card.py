@@ -51,7 +51,10 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         f"# Model card: {report.get('model_version')}\n",
         "Scikit-learn classifiers (class-balanced logistic regression over TF-IDF of the title, "
         "abstract and conclusion sentence, plus cue features) for conditions, outcomes, "
-        "finding and design; rules for drug, routes, sample size and the key finding. Each "
+        "finding and design; finding is a gate (does the study report an intervention's "
+        "effect?) times a direction model (positive, negative or mixed), with class weights "
+        "chosen by cross-validation to favour negative and mixed results; rules for drug, "
+        "routes, sample size and the key finding. Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",
         "## Training data\n",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from core.article import Article
+from core.article import FINDINGS, Article
 from labels.config import MULTI_LABEL, SINGLE_LABEL, ModelConfig
 from labels.corpus import Correction, refuse_test_records
 from labels.distant import build_distant_labels, pubmedqa_labels
@@ -140,7 +140,14 @@ def fit_models(data: TrainingData, index: Sequence[int], config: ModelConfig) ->
     for name, names in {**SINGLE_LABEL, **MULTI_LABEL}.items():
         X = field_matrix(blocks, config.field_blocks[name])
         rows, y, w = training_rows(name, labels, data.distant_labels, n, config)
-        if name in SINGLE_LABEL:
+        if name == "finding":
+            gate = field_matrix(blocks, config.field_blocks["finding_gate"])
+            # PubMedQA rows (those with their own weight) train the direction only.
+            answers = [r >= n and _WEIGHT in data.distant_labels[r - n] for r in rows]
+            classifiers["finding_gate"], classifiers[name] = fit_finding(
+                gate, X, rows, y, w, ~np.array(answers, dtype=bool), config
+            )
+        elif name in SINGLE_LABEL:
             clf = new_classifier(config.C[name], config.random_state, binary=False)
             clf.fit(X[rows], np.array([names.index(v) for v in y]), sample_weight=w)
             classifiers[name] = full_classes(clf, len(names))
@@ -167,6 +174,35 @@ def training_rows(
     return rows, y, np.array(w)
 
 
+def fit_finding(
+    X_gate: sp.csr_matrix,
+    X: sp.csr_matrix,
+    rows: np.ndarray,
+    y: Sequence[str],
+    w: np.ndarray,
+    gated: np.ndarray,
+    config: ModelConfig,
+) -> tuple[Any, Any]:
+    """finding in two stages: a gate (does the study report an intervention's effect?) and a
+    direction model (positive / negative / mixed) fitted on the directional rows only.
+
+    PubMedQA answers are all directional and mostly about associations, so they train only the
+    direction: as gate rows they taught the model to give association studies a direction.
+    """
+    target = np.array([v != "none" for v in y])
+    gate_rows = np.flatnonzero(gated)
+    C_gate = config.C.get("finding_gate", config.C["finding"])  # a config may name finding only
+    gate = new_classifier(C_gate, config.random_state, binary=True)
+    gate.fit(X_gate[rows[gate_rows]], target[gate_rows].astype(int), sample_weight=w[gate_rows])
+    keep = np.flatnonzero(target)
+    directions = FINDINGS[:3]
+    direction = new_classifier(config.C["finding"], config.random_state, binary=False)
+    direction.fit(
+        X[rows[keep]], np.array([directions.index(y[int(i)]) for i in keep]), sample_weight=w[keep]
+    )
+    return gate, full_classes(direction, len(directions))
+
+
 def _distant_weight(labels: Mapping[str, Any], name: str, config: ModelConfig) -> float:
     if name in labels.get(CORRECTED, ()):
         return 1.0  # a reviewer's label outranks indexing: full weight, never capped
@@ -178,8 +214,9 @@ def compact(models: Models) -> Models:
     for vec in models.vectorizers.values():
         if hasattr(vec, "stop_words_"):
             del vec.stop_words_  # only for introspection; the pruned n-grams are most of the file
+    single = [n for n in (*SINGLE_LABEL, "finding_gate") if n in models.classifiers]
     for clf in [
-        *(models.classifiers[n] for n in SINGLE_LABEL),
+        *(models.classifiers[n] for n in single),
         *(c for n in MULTI_LABEL for c in models.classifiers[n]),
     ]:
         clf.coef_ = clf.coef_.astype(np.float32)

@@ -1,8 +1,10 @@
 """The trained models: per-field classifiers over the feature blocks, applied to a batch.
 
 A batch is vectorised once (``labels.features``) and each field's classifier, a class-balanced
-logistic regression, reads the blocks its config names. finding and design are multi-class;
-conditions and outcomes are one binary model per label with thresholds tuned on inner folds.
+logistic regression, reads the blocks its config names. design is multi-class; finding is a gate
+(does the study report an intervention's effect?) times a direction model, with class weights
+chosen out of fold; conditions and outcomes are one binary model per label with thresholds tuned
+on inner folds.
 The rules in ``labels.rules`` fill drug, routes, sample size and key finding; design rules read
 stated designs before the classifier. The file format is skops with no trusted types beyond its
 defaults: loading cannot run code.
@@ -135,6 +137,11 @@ class Models:
         for name in SINGLE_LABEL:
             X = field_matrix(blocks, blocks_of[name])
             probs[name] = self.classifiers[name].predict_proba(X)
+        if "finding_gate" in self.classifiers:
+            # P(direction) = P(reports an effect) * P(direction | it does); "none" the rest.
+            gate = self.classifiers["finding_gate"]
+            effect = gate.predict_proba(field_matrix(blocks, blocks_of["finding_gate"]))[:, 1:]
+            probs["finding"] = np.column_stack([effect * probs["finding"], 1 - effect])
         for name in MULTI_LABEL:
             X = field_matrix(blocks, blocks_of[name])
             probs[name] = np.column_stack(
@@ -157,8 +164,10 @@ class Models:
         handed to the per-record rules as plain Python values (per-row numpy calls cost more
         than the rules themselves).
         """
-        finding = probs["finding"].argmax(axis=1).tolist()
-        finding_p = probs["finding"].max(axis=1).tolist()
+        weights = np.asarray(self.thresholds.get("finding", [1.0] * len(FINDINGS)))
+        finding_idx = (probs["finding"] * weights[None, :]).argmax(axis=1)
+        finding = finding_idx.tolist()
+        finding_p = np.take_along_axis(probs["finding"], finding_idx[:, None], 1)[:, 0].tolist()
         chosen: dict[str, list[tuple[str, ...]]] = {}
         certainty: dict[str, list[float]] = {}
         for name, names in MULTI_LABEL.items():

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from core.article import LABEL_FIELDS, Article
+from core.article import FINDINGS, LABEL_FIELDS, Article
 from labels.calibration import apply_curve, fit_curve, review_threshold
 from labels.config import MULTI_LABEL, ModelConfig
 from labels.corpus import (
@@ -173,6 +173,7 @@ def _data_counts(inputs: TrainingInputs, data: TrainingData) -> dict[str, Any]:
 def _calibrate(models: Models, data: TrainingData, oof: OutOfFold, config: ModelConfig) -> None:
     """Thresholds, confidence curves and review thresholds from out-of-fold predictions."""
     models.thresholds = _tune_thresholds(oof.probs, data.labels, config)
+    models.thresholds["finding"] = _finding_weights(oof.probs["finding"], data.labels, config)
     raw = [
         models.labels_from(data.articles, docs, probs, calibrated=False)
         for docs, probs in ((oof.docs, oof.probs), (oof.docs_bare, oof.probs_bare))
@@ -204,6 +205,36 @@ def _tune_thresholds(
             shrink = config.threshold_shrink
             out[name].append(round(shrink * config.threshold + (1 - shrink) * best, 3))
     return out
+
+
+WEIGHT_GRID = {
+    "positive": (0.8, 0.9, 1.0, 1.1, 1.2),
+    "negative": tuple(np.arange(1.0, 6.01, 0.25)),
+    "mixed": tuple(np.arange(1.0, 8.01, 0.25)),
+}
+
+
+def _finding_weights(
+    probs: np.ndarray, labels: Sequence[Mapping[str, Any]], config: ModelConfig
+) -> list[float]:
+    """Class weights on finding's probabilities: the out-of-fold best macro-F1 plus
+    negative-or-mixed recall whose accuracy stays at ``config.finding_accuracy_floor``."""
+    gold = np.array([FINDINGS.index(lab["finding"]) for lab in labels])
+    bad = np.isin(gold, (1, 2))
+    best, best_score = [1.0, 1.0, 1.0, 1.0], -1.0
+    for wp in WEIGHT_GRID["positive"]:
+        for wn in WEIGHT_GRID["negative"]:
+            for wm in WEIGHT_GRID["mixed"]:
+                weights = [wp, float(wn), float(wm), 1.0]
+                pred = (probs * np.array(weights)[None, :]).argmax(axis=1)
+                if np.mean(pred == gold) < config.finding_accuracy_floor:
+                    continue
+                f1 = [_f1(pred == c, gold == c) for c in range(len(FINDINGS)) if (gold == c).any()]
+                recall = float(np.mean(np.isin(pred[bad], (1, 2)))) if bad.any() else 0.0
+                value = float(np.mean(f1)) + recall
+                if value > best_score + 1e-9:
+                    best, best_score = [round(w, 3) for w in weights], value
+    return best
 
 
 def _f1(pred: np.ndarray, gold: np.ndarray) -> float:

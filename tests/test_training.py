@@ -279,3 +279,21 @@ def test_corrections_of_ingested_records_train_at_full_weight(seed, efetch_recor
     ]
     fixed, _ = train_models(inputs(records, labels, efetch_records, corrections), memorise)
     assert fixed.predict([target])[0].design == "other"
+
+
+def test_finding_weights_raise_negative_recall_only_while_accuracy_holds() -> None:
+    """Out-of-fold class weights call more studies negative, but never below the accuracy floor."""
+    from labels.training import _finding_weights
+
+    gold = ["none"] * 8 + ["negative"] * 2
+    # Both negatives lose narrowly to "none"; one "none" record leans negative even more.
+    probs = np.array(
+        [[0.05, 0.05, 0.0, 0.9]] * 7 + [[0.0, 0.48, 0.0, 0.52]] + [[0.0, 0.45, 0.0, 0.55]] * 2
+    )
+    labels = [{"finding": g} for g in gold]
+    lenient = _finding_weights(probs, labels, ModelConfig(finding_accuracy_floor=0.85))
+    pred = (probs * np.array(lenient)).argmax(axis=1)
+    assert list(pred[8:]) == [1, 1]  # both negatives found
+    assert np.mean(pred == np.array([3] * 8 + [1] * 2)) >= 0.85
+    strict = _finding_weights(probs, labels, ModelConfig(finding_accuracy_floor=0.95))
+    assert strict == [1.0, 1.0, 1.0, 1.0]  # finding both costs the lean record: 0.9 < 0.95
