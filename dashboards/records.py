@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
-from core.article import AbstractSection, Article
+from core.article import AbstractSection, Article, CommentCorrection, Grant
 from dashboards.taxonomy import display
+from labels.appraisal.types import Appraisal, Effect
 from labels.corrections import CORRECTABLE_FIELDS
 
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
@@ -51,6 +53,13 @@ def article_from_row(row: Mapping[str, Any]) -> Article:
         for s in values.get("abstract_sections") or ()
     )
     values["confidence"] = tuple((c["field"], c["value"]) for c in values.get("confidence") or ())
+    values["grants"] = tuple(
+        Grant(g.get("id"), g.get("agency"), g.get("country")) for g in values.get("grants") or ()
+    )
+    values["comments_corrections"] = tuple(
+        CommentCorrection(c.get("type") or "", c.get("pmid"))
+        for c in values.get("comments_corrections") or ()
+    )
     for name, value in values.items():
         if isinstance(value, list):
             values[name] = tuple(value)
@@ -153,3 +162,116 @@ def _json_text(field: str, value: Any) -> str:
     if value is None or _is_missing(value):
         return "—"
     return label_value_text(field, json.loads(value))
+
+
+# --- what a reviewer weighs beyond the labels: registrations, linked notices, funding -------
+
+ICTRP = "https://trialsearch.who.int/Trial2.aspx?TrialID={id}"
+# Registry pages by the canonical id's prefix (pubmed/xml_fields.py's forms); any other
+# registry's record is found through WHO's ICTRP search portal, which holds them all.
+_REGISTRY_PAGES = (
+    ("NCT", "ClinicalTrials.gov", "https://clinicaltrials.gov/study/{id}"),
+    ("ISRCTN", "ISRCTN registry", "https://www.isrctn.com/{id}"),
+    ("ACTRN", "ANZCTR", "https://www.anzctr.org.au/{id}.aspx"),
+    ("ChiCTR", "ChiCTR (via WHO ICTRP)", ICTRP),
+    ("EUCTR", "EU Clinical Trials Register", None),
+    ("DRKS", "DRKS", "https://drks.de/search/en/trial/{id}"),
+    ("CRD", "PROSPERO", "https://www.crd.york.ac.uk/prospero/display_record.php?ID={id}"),
+    (
+        "UMIN",
+        "UMIN-CTR (via WHO ICTRP)",
+        "https://trialsearch.who.int/Trial2.aspx?TrialID=JPRN-{id}",
+    ),
+    ("jRCT", "jRCT", "https://jrct.niph.go.jp/en-latest-detail/{id}"),
+)
+_EUCTR = "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}"
+
+
+def registry_link(registry_id: str) -> tuple[str, str]:
+    """The registry's name and an https link to the record, from a canonical id."""
+    for prefix, name, url in _REGISTRY_PAGES:
+        if registry_id.startswith(prefix):
+            if url is None:  # EudraCT: the register searches by the bare number
+                return name, _EUCTR.format(id=quote(registry_id[len(prefix) :], safe=""))
+            return name, url.format(id=quote(registry_id, safe=""))
+    return "WHO ICTRP", ICTRP.format(id=quote(registry_id, safe=""))
+
+
+# PubMed's reference types as a reviewer reads them.
+NOTICE_NAMES = {
+    "ErratumIn": "Erratum",
+    "ErratumFor": "Erratum for",
+    "CommentIn": "Comment",
+    "CommentOn": "Comment on",
+    "UpdateIn": "Update",
+    "UpdateOf": "Update of",
+    "RetractionIn": "Retraction notice",
+    "RetractionOf": "Retraction of",
+    "ExpressionOfConcernIn": "Expression of concern",
+    "ExpressionOfConcernFor": "Expression of concern for",
+}
+
+
+def notice_links(article: Article) -> list[tuple[str, str, str]]:
+    """(kind, PMID, PubMed link) per linked erratum, comment, update, retraction or concern;
+    a link without a usable PMID is left out."""
+    return [
+        (NOTICE_NAMES.get(c.type, c.type), c.pmid, f"https://pubmed.ncbi.nlm.nih.gov/{c.pmid}/")
+        for c in article.comments_corrections
+        if c.pmid and c.pmid.isdigit()
+    ]
+
+
+def grants_table(article: Article) -> pd.DataFrame:
+    """The record's grants: agency, country and grant id, a dash where PubMed has none."""
+    return pd.DataFrame(
+        {
+            "Agency": [g.agency or "—" for g in article.grants],
+            "Country": [g.country or "—" for g in article.grants],
+            "Grant": [g.id or "—" for g in article.grants],
+        }
+    )
+
+
+# --- the appraisal robots' answers (labels.appraisal), each with its sentence ----------------
+
+BIAS_HINT_LABEL = "hint for the reviewer"
+
+
+def effects_table(appraisal: Appraisal) -> pd.DataFrame:
+    """The effects exactly as the abstract states them, with the sentence each came from."""
+    return pd.DataFrame(
+        {
+            "Measure": [display(e.measure) for e in appraisal.effects],
+            "Outcome": [e.outcome or "—" for e in appraisal.effects],
+            "Stated": [_stated(e) for e in appraisal.effects],
+            "Sentence": [e.sentence for e in appraisal.effects],
+        }
+    )
+
+
+def _stated(effect: Effect) -> str:
+    parts = []
+    if effect.estimate is not None:
+        parts.append(f"{effect.estimate:g}")
+    if effect.arm_values is not None:
+        parts.append(
+            " vs ".join(f"{v:g}%" if isinstance(v, float) else v for v in effect.arm_values)
+        )
+    if effect.ci is not None:
+        parts.append(f"95% CI {effect.ci[0]:g} to {effect.ci[1]:g}")
+    if effect.p:
+        parts.append(f"p {effect.p}")
+    return "; ".join(parts) or "—"
+
+
+def bias_table(appraisal: Appraisal) -> pd.DataFrame:
+    """Each risk-of-bias domain's level, marked as a hint read from the abstract only."""
+    return pd.DataFrame(
+        {
+            "Domain": [display(h.domain) for h in appraisal.bias_hints],
+            "Hint": [f"{h.level} ({BIAS_HINT_LABEL})" for h in appraisal.bias_hints],
+            "Why": [h.reason for h in appraisal.bias_hints],
+            "Sentence": [h.sentence or "not stated in the abstract" for h in appraisal.bias_hints],
+        }
+    )

@@ -17,13 +17,19 @@ from dashboards.evidence import DOI, PUBMED
 from dashboards.inert import escape_markdown, table_html, text_html
 from dashboards.records import (
     article_from_row,
+    bias_table,
     corrections_in_effect,
     corrections_table,
+    effects_table,
+    grants_table,
     label_rows,
+    notice_links,
     record_byline,
+    registry_link,
 )
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, current_identity, timed_page
+from labels.appraisal.appraise import appraise
 from labels.corrections import CHOICE_FIELDS, CORRECTABLE_FIELDS, LIST_FIELDS, new_correction
 from warehouse.inbox import save_correction
 
@@ -48,6 +54,9 @@ def render() -> None:
         _header(article)
         _labels(article, corrections)
         _abstract(article)
+        _registrations_and_notices(article)
+        _funding(article)
+        _appraisal(article)
         _history(corrections)
         _correction_form(ctx, article, current_identity(ctx))
 
@@ -131,6 +140,82 @@ def _abstract(article: Article) -> None:
         st.html(f"<p>{bold}{text_html(section.text)}</p>")
     if not article.abstract_sections and article.abstract:
         st.html(f"<p>{text_html(article.abstract)}</p>")
+
+
+def _link_list(items: list[tuple[str, str]]) -> str:
+    """(text, url) pairs as an HTML list; both escaped, the urls built by us from ids."""
+    rows = "".join(
+        f'<li><a href="{text_html(url)}" target="_blank" rel="noopener noreferrer">'
+        f"{text_html(text)}</a></li>"
+        for text, url in items
+    )
+    return f"<ul>{rows}</ul>"
+
+
+def _registrations_and_notices(article: Article) -> None:
+    """Trial registrations (a link to each registry's record) and linked PubMed notices."""
+    st.subheader("Registrations and linked notices")
+    if article.registry_ids:
+        links = [
+            (f"{name}: {rid}", url)
+            for rid in article.registry_ids
+            for name, url in [registry_link(rid)]
+        ]
+        st.html(f"<p><strong>Registered as</strong></p>{_link_list(links)}")
+    else:
+        st.caption("No trial registration is named in the record.")
+    notices = notice_links(article)
+    if notices:
+        items = [(f"{kind}: PMID {pmid}", url) for kind, pmid, url in notices]
+        st.html(f"<p><strong>Errata, comments, updates and notices</strong></p>{_link_list(items)}")
+    else:
+        st.caption("PubMed links no errata, comments, updates or notices to this record.")
+
+
+def _funding(article: Article) -> None:
+    st.subheader("Conflicts of interest and funding")
+    if article.coi_statement:
+        st.html(f"<p><strong>COI statement.</strong> {text_html(article.coi_statement)}</p>")
+    else:
+        st.caption("The record carries no conflict-of-interest statement.")
+    if article.grants:
+        st.html(table_html(grants_table(article)))
+    else:
+        st.caption("The record lists no grants.")
+
+
+def _appraisal(article: Article) -> None:
+    """What the appraisal robots read off the abstract, each with its sentence."""
+    st.subheader("Appraisal (read from the abstract)")
+    result = appraise(article)
+    outcome = result.primary_outcome
+    if outcome:
+        when = f" at {text_html(outcome.time_point)}" if outcome.time_point else ""
+        st.html(
+            f"<p><strong>Primary outcome.</strong> {text_html(outcome.measure)}{when}"
+            f"<br><em>{text_html(outcome.sentence)}</em></p>"
+        )
+    else:
+        st.caption("The abstract designates no primary outcome.")
+    if result.comparators:
+        shown = "; ".join(f"{display(c.kind)} ({c.phrase})" for c in result.comparators)
+        st.html(f"<p><strong>Comparator.</strong> {text_html(shown)}</p>")
+    else:
+        st.caption("No comparator is named in the abstract.")
+    if result.effects:
+        st.html("<p><strong>Stated effects</strong> (as written; nothing computed)</p>")
+        st.html(table_html(effects_table(result)))
+    if result.spin:
+        st.html(
+            f"<p><strong>Spin flag.</strong> {text_html(result.spin.reason)}"
+            f"<br><em>{text_html(result.spin.sentence)}</em></p>"
+        )
+    if result.bias_hints:
+        st.html(
+            "<p><strong>Risk-of-bias hints</strong>: each a hint for the reviewer, read from "
+            "the abstract only, not an assessment.</p>"
+        )
+        st.html(table_html(bias_table(result)))
 
 
 def _history(corrections: pd.DataFrame) -> None:
