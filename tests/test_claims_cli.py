@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from claim_judging import judged_warehouse
 from dashboard_fixtures import copy_warehouse
 from dashboard_fixtures import shared_warehouse as build_shared
 
@@ -31,6 +32,12 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db(shared: Path, tmp_path: Path) -> Path:
     return copy_warehouse(shared, tmp_path / "wh")
+
+
+@pytest.fixture
+def judged_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """A copy of the warehouse in which a reviewer judged chronic-pain's candidates."""
+    return copy_warehouse(judged_warehouse(tmp_path_factory), tmp_path / "judged")
 
 
 def run(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -117,8 +124,9 @@ def test_approve_needs_a_director_and_an_override_for_weak_support(
 
 
 def test_publish_reflects_approvals_and_withdrawals_without_a_flow_run(
-    db: Path, tmp_path: Path
+    judged_db: Path, tmp_path: Path
 ) -> None:
+    db = judged_db
     record = json.loads(run(db, "claims", "show", "chronic-pain", "--json").stdout)
     chosen = [record["support"]["recommended"][2], record["support"]["recommended"][0]]
     approved = run(
@@ -183,8 +191,9 @@ def test_bad_input_is_one_line(db: Path, tmp_path: Path) -> None:
         "claims list",
         "not an e-mail address",
     )
-    later = run(db, "claims", "judge", "chronic-pain")
-    assert later.returncode == 2 and later.stderr == "claims judge: not yet available\n"
+    verdict = run(db, "claims", "judge", "chronic-pain", "8584148", "great", "--by", REVIEWER)
+    assert verdict.returncode == 2 and "invalid choice: 'great'" in verdict.stderr
+    assert "Traceback" not in verdict.stderr
     bad_cite = run(db, "claims", "approve", "anxiety", "--by", DIRECTOR, "--reason", "x",
                    "--cite", "123,abc")  # fmt: skip
     assert bad_cite.returncode == 2 and "a PMID is digits only" in bad_cite.stderr
