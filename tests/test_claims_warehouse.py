@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
+from claim_judging import judge_candidates
 
 from claims.decisions import new_claim_event
 from claims.judgements import new_judgement
@@ -24,7 +25,7 @@ from pipelines.claims_flow import claims_flow
 from pipelines.cli import main as cli_main
 from pubmed.parser import iter_records
 from warehouse.db import RunLoad, Warehouse, snapshot_path
-from warehouse.inbox import merge_inbox, save_claim_event
+from warehouse.inbox import merge_inbox, save_claim_event, save_claim_judgement
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,21 +48,16 @@ def db(tmp_path: Path, labelled: list[Article]) -> Path:
 
 
 def judge_backing(db: Path, claim_id: str) -> list[str]:
-    """A reviewer judges every RCT of the claim that the labels call positive: supports."""
-    with Warehouse.open(db) as wh:
-        refresh_in_registry = load_claims(CLAIMS_FILE)
-        wh.sync_claims(refresh_in_registry, datetime(2026, 11, 20))
-        backing = [
-            e.pmid
-            for e in wh.claim_evidence(claim_id)[claim_id]
-            if e.finding == "positive" and e.design == "rct"
-        ]
-        wh.add_claim_judgements(
-            [
-                new_judgement(claim_id, p, "supports", "reviewer@clinic.example", "read it")
-                for p in backing
-            ]
-        )
+    """A reviewer judges every RCT of the claim that the labels call positive: supports,
+    through claims.judgements.judge (what ``claims judge`` calls), after the claims'
+    candidates are computed as the nightly flow does."""
+    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    backing = [
+        e.pmid
+        for e in results.evidence[claim_id]
+        if e.finding == "positive" and e.design == "rct" and not e.verdict
+    ]
+    judge_candidates(db, [claim_id], only=backing)
     return backing
 
 
@@ -205,6 +201,7 @@ def test_the_claims_flow_merges_decisions_and_recomputes_without_fetching(
 def test_the_claims_flow_publishes_the_site_from_what_it_just_computed(
     db: Path, tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    backing = judge_backing(db, "chronic-pain")
     claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == "chronic-pain")
     approval = new_claim_event(
         claim,
@@ -214,23 +211,21 @@ def test_the_claims_flow_publishes_the_site_from_what_it_just_computed(
     )
     with Warehouse.open(db) as wh:
         wh.add_claim_events([approval])
-    results = refresh_claim_support(db, CLAIMS_FILE, None)
+    refresh_claim_support(db, CLAIMS_FILE, None)
     with Warehouse.open(db) as wh:
         wh.publish_snapshot()  # what the dashboards read: approved, supported
-    rows = [
-        new_correction(
-            pmid=e.pmid,
-            field="finding",
-            value="negative",
-            current="positive",
-            reviewer="reviewer@clinic.example",
-            reason="the primary endpoint was missed",
-        ).row()
-        for e in results.evidence["chronic-pain"]
-        if e.finding == "positive"
-    ]
-    with Warehouse.open(db) as wh:
-        wh.merge_corrections(rows)  # in the warehouse, not yet in its snapshot
+    with Warehouse.open(snapshot_path(db), read_only=True) as snapshot:
+        shown = next(r for r in snapshot.claim_overview() if r["claim_id"] == "chronic-pain")
+    assert shown["support"] == "supported"
+    # A reviewer rereads the trials on the dashboard while the job runs: the judgements wait
+    # in the app's inbox (as judge leaves them when the warehouse is busy), in no snapshot.
+    for pmid in backing:
+        save_claim_judgement(
+            db,
+            new_judgement(
+                "chronic-pain", pmid, "contradicts", "reviewer@clinic.example", "missed endpoint"
+            ),
+        )
     site = tmp_path / "site"
     monkeypatch.setenv("EVIDENCE_PUBLISH_DIR", str(site))
     assert claims_flow(db_path=str(db))["published"] == 1
