@@ -27,6 +27,7 @@ CELL_COUNTS = (
     "negative",
     "participants",
 )
+REVIEW_COUNTS = ("verified", "open_review")  # dash_map_review.sql's, beside CELL_COUNTS
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI = "https://doi.org/{doi}"
 
@@ -34,8 +35,9 @@ DOI = "https://doi.org/{doi}"
 def full_grid(cells: pd.DataFrame) -> pd.DataFrame:
     """Every condition x outcome of the taxonomy, in its order, counts zero where none."""
     index = pd.MultiIndex.from_product([CONDITIONS, OUTCOMES], names=["condition", "outcome"])
-    counts = cells.set_index(["condition", "outcome"])[list(CELL_COUNTS)] if len(cells) else None
-    grid = pd.DataFrame(0, index=index, columns=list(CELL_COUNTS))
+    names = list(CELL_COUNTS) + [c for c in REVIEW_COUNTS if c in cells.columns]
+    counts = cells.set_index(["condition", "outcome"])[names] if len(cells) else None
+    grid = pd.DataFrame(0, index=index, columns=names)
     if counts is not None:
         grid.update(counts.reindex(index).fillna(0))
     return grid.astype("int64").reset_index()
@@ -74,12 +76,27 @@ def _cell_html(row: Any, filters: Filters, condition: str, outcome: str, peak: i
         f"<div class='dir'><span class='pos'>▲ {row.positive}</span> "
         f"<span class='mix'>◆ {row.mixed}</span> <span class='neg'>▼ {row.negative}</span></div>"
         f"<div class='pp'>{row.participants:,} participants</div>"
+        f"{_verified_html(row)}"
     )
     href = html.escape(cell_link(filters, condition, outcome))
     return (
         f"<td style='background: rgba(31, 119, 180, {shade:.2f})'>"
         f"<a href='{href}' target='_self' aria-label='{html.escape(label)}'>{body}</a></td>"
     )
+
+
+def _verified_html(row: Any) -> str:
+    """The cell's 'N of M verified by a person', when the grid carries review counts."""
+    verified = getattr(row, "verified", None)
+    if verified is None:
+        return ""
+    return f"<div class='ver'>{verified} of {row.studies} verified by a person</div>"
+
+
+def verified_caption(verified: int, studies: int, *, hiding: bool) -> str:
+    """The map's line on how much of it a person has checked."""
+    hidden = " (studies with labels awaiting review hidden)" if hiding else ""
+    return f"{verified:,} of {studies:,} studies on the map verified by a person{hidden}."
 
 
 MAP_CSS = """
@@ -91,6 +108,7 @@ MAP_CSS = """
 .evidence-map .n { font-weight: 600; }
 .evidence-map .pos { color: #1a7f37; } .evidence-map .mix { color: #9a6700; }
 .evidence-map .neg { color: #cf222e; } .evidence-map .pp { opacity: 0.8; }
+.evidence-map .ver { opacity: 0.7; font-size: 0.78rem; }
 .evidence-map td.empty { color: rgba(128,128,128,0.7); text-align: center; }
 """
 

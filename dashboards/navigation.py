@@ -16,6 +16,7 @@ PAGES = (
     ("trends", "Trends", ":material/bar_chart:"),
     ("studies", "Studies", ":material/list:"),
     ("study", "Study", ":material/article:"),
+    ("review", "Review queue", ":material/rule:"),
     ("claims", "Claims", ":material/fact_check:"),
     ("pipeline", "Pipeline", ":material/monitor_heart:"),
 )
@@ -24,6 +25,7 @@ MODULES = {
     "trends": "trends",
     "studies": "studies",
     "study": "study",
+    "review": "review_queue",
     "claims": "claims",
     "pipeline": "pipeline",
 }

@@ -20,6 +20,7 @@ COPIED = (
     "claim_overview",
     "claim_alerts_recent",
     "claim_history",
+    "dash_review_status",
 )
 # Reads that go to the snapshot file itself: one study's full record, the text search, one
 # claim's matching studies (a regex join over every article) and its citations' records.

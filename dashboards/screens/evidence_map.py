@@ -8,7 +8,7 @@ import streamlit as st
 from dashboards.charts import CELL_SELECTION, evidence_heatmap
 from dashboards.context import current_context
 from dashboards.data import read_frame
-from dashboards.evidence import full_grid, heatmap_frame, map_table_html
+from dashboards.evidence import full_grid, heatmap_frame, map_table_html, verified_caption
 from dashboards.filters import Filters
 from dashboards.navigation import page
 from dashboards.taxonomy import display
@@ -20,8 +20,18 @@ def render() -> None:
         ctx = current_context()
         st.title("Evidence map")
         filters = filter_sidebar(ctx, "map", initial_filters().map_only())
-        remember_filters(filters)
-        grid = full_grid(read_frame(ctx, "dash_map", filters.map_params()))
+        hide = st.sidebar.toggle(
+            "Hide labels that need review",
+            value=st.query_params.get("reviewed") == "1",
+            key="map.hide_open",
+            help="Leave out studies whose labels the model is unsure of and no person has "
+            "corrected or confirmed yet.",
+        )
+        remember_filters(filters, **({"reviewed": "1"} if hide else {}))
+        params = {**filters.map_params(), "hide_open": hide}
+        grid = full_grid(read_frame(ctx, "dash_map_review", params))
+        totals = read_frame(ctx, "dash_map_verified", params).iloc[0]
+        st.caption(verified_caption(int(totals.verified), int(totals.studies), hiding=hide))
         st.caption(
             "Each cell: studies of ketamine, esketamine or arketamine on the condition that "
             "report the outcome — meta-analyses (MA), RCTs and other designs; which way they "

@@ -152,6 +152,12 @@ def _link_list(items: list[tuple[str, str]]) -> str:
     return f"<ul>{rows}</ul>"
 
 
+def _beyond_labels(table: str) -> str:
+    """A table of what the record carries beside its labels, in a block of its own (the
+    labels and corrections tables stay the page's only top-level tables)."""
+    return f'<div class="beyond-labels">{table}</div>'
+
+
 def _registrations_and_notices(article: Article) -> None:
     """Trial registrations (a link to each registry's record) and linked PubMed notices."""
     st.subheader("Registrations and linked notices")
@@ -179,7 +185,7 @@ def _funding(article: Article) -> None:
     else:
         st.caption("The record carries no conflict-of-interest statement.")
     if article.grants:
-        st.html(table_html(grants_table(article)))
+        st.html(_beyond_labels(table_html(grants_table(article))))
     else:
         st.caption("The record lists no grants.")
 
@@ -204,7 +210,7 @@ def _appraisal(article: Article) -> None:
         st.caption("No comparator is named in the abstract.")
     if result.effects:
         st.html("<p><strong>Stated effects</strong> (as written; nothing computed)</p>")
-        st.html(table_html(effects_table(result)))
+        st.html(_beyond_labels(table_html(effects_table(result))))
     if result.spin:
         st.html(
             f"<p><strong>Spin flag.</strong> {text_html(result.spin.reason)}"
@@ -215,7 +221,7 @@ def _appraisal(article: Article) -> None:
             "<p><strong>Risk-of-bias hints</strong>: each a hint for the reviewer, read from "
             "the abstract only, not an assessment.</p>"
         )
-        st.html(table_html(bias_table(result)))
+        st.html(_beyond_labels(table_html(bias_table(result))))
 
 
 def _history(corrections: pd.DataFrame) -> None:
