@@ -16,6 +16,7 @@ import pandas as pd
 from core.article import CONDITIONS, DESIGNS, OUTCOMES
 from dashboards.filters import Filters
 from dashboards.taxonomy import display
+from labels.review_queue import VerifiedCount, verified_count
 
 CELL_COUNTS = (
     "studies",
@@ -204,3 +205,10 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
         error=runs["error"],
         run_id=runs["run_id"],
     )
+
+
+def claim_verified(studies: pd.DataFrame, verified: pd.DataFrame) -> VerifiedCount:
+    """How many of a claim's studies (dash_claim_studies rows) a person has verified
+    (dash_verified_pmids rows: judged for a claim, or a placing label corrected or confirmed);
+    ``.text`` reads "N of M verified by a person". For the Claims page, per claim."""
+    return verified_count(studies["pmid"].astype(str), verified["pmid"].astype(str))

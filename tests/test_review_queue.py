@@ -18,6 +18,7 @@ from claims.refresh import refresh_claim_support
 from claims.registry import load_claims
 from claims.state import read_state
 from core.settings import CLAIMS_FILE
+from dashboards.evidence import claim_verified
 from labels.corrections import new_correction
 from labels.review_queue import (
     TIER_APPROVED,
@@ -28,7 +29,7 @@ from labels.review_queue import (
     rank_queue,
     verified_count,
 )
-from warehouse.db import RunLoad, Warehouse
+from warehouse.db import RunLoad, Warehouse, snapshot_path
 from warehouse.inbox import merge_inbox, save_claim_event, save_claim_judgement, save_correction
 
 CLAIM = "treatment-resistant-depression"
@@ -193,3 +194,13 @@ def test_the_map_counts_verified_studies_and_hides_labels_awaiting_review(
     # The judged study's design is still open, so it goes too: only the confirmed one stays.
     assert line.startswith(f"1 of {total - 3} studies on the map verified by a person")
     assert "awaiting review hidden" in line
+
+
+def test_a_claims_studies_verified_by_a_person(warehouse: tuple[Path, str]) -> None:
+    db, _ = warehouse
+    with Warehouse.open(snapshot_path(db), read_only=True) as wh:
+        studies = wh.query_frame("dash_claim_studies", {"claim_id": CLAIM})
+        verified = wh.query_frame("dash_verified_pmids")
+    count = claim_verified(studies, verified)
+    assert CITED in set(studies["pmid"]) and len(studies) > 1
+    assert count.text == f"1 of {len(studies)} verified by a person"  # the judged one
