@@ -17,7 +17,16 @@ import pandas as pd
 from claims.registry import apply_events
 from core.article import DESIGNS
 from core.article import designs_at_or_above as designs_counted
-from core.claim import STUDIED_DRUGS, Claim, ClaimEvent, EvidenceQuery
+from core.claim import (
+    FORM_NAMES,
+    FORMS,
+    STUDIED_DRUGS,
+    VERDICTS,
+    Claim,
+    ClaimEvent,
+    Evidence,
+    EvidenceQuery,
+)
 from dashboards.records import plain
 from dashboards.taxonomy import display
 
@@ -245,3 +254,102 @@ def _history_row(event: ClaimEvent, status: str) -> dict[str, Any]:
 def parse_pmids(text: str) -> list[str]:
     """PMIDs typed as a list (commas, spaces or new lines), in order, duplicates dropped."""
     return list(dict.fromkeys(p for p in re.split(r"[\s,;]+", text) if p))
+
+
+# --- judged evidence: kinds, forms, candidates ------------------------------------------------
+
+KIND_NAMES = {
+    "efficacy": "Efficacy: benefit in people, from human studies",
+    "safety_profile": "Safety profile: which adverse effects, how often, how long",
+    "mechanism": "Mechanism: laboratory evidence, not a health claim",
+    "practice": "Practice: a statement of how treatment is given, backed per form",
+}
+VERDICT_NAMES = {
+    "supports": "supports",
+    "contradicts": "contradicts",
+    "mixed": "mixed",
+    "irrelevant": "not relevant",
+}
+
+
+def kind_line(kind: str) -> str:
+    """What kind of claim it is and so what may back it, in one line."""
+    return KIND_NAMES.get(kind, kind)
+
+
+def claim_forms(claim: Claim, by_form: Mapping[str, str]) -> list[str]:
+    """The forms to show for a claim: those it is about, else every form with a candidate
+    or a regulatory note, in FORMS order."""
+    wanted = set(claim.forms) or set(by_form) | set(claim.regulatory)
+    return [f for f in FORMS if f in wanted]
+
+
+def form_rows(
+    claim: Claim, evidence: Sequence[Evidence], by_form: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Per form: its name, the support its judged studies give, judged counts by verdict,
+    candidates still unjudged and the regulatory note."""
+    rows = []
+    for form in claim_forms(claim, by_form):
+        studies = [e for e in evidence if e.form == form]
+        judged = {v: sum(e.verdict == v for e in studies) for v in VERDICTS}
+        rows.append(
+            {
+                "form": form,
+                "name": FORM_NAMES[form],
+                "support": SUPPORT_NAMES.get(by_form.get(form, ""), "No candidate studies"),
+                "judged": judged,
+                "unjudged": sum(e.verdict is None for e in studies),
+                "regulatory": claim.regulatory.get(form, ""),
+            }
+        )
+    return rows
+
+
+def judged_line(judged: Mapping[str, int]) -> str:
+    """'3 supports · 1 mixed' (verdicts with none left out), or 'none judged yet'."""
+    parts = [f"{n} {VERDICT_NAMES[v]}" for v, n in judged.items() if n]
+    return " · ".join(parts) or "none judged yet"
+
+
+def judged_table(evidence: Sequence[Evidence]) -> pd.DataFrame:
+    """The studies a person judged, newest judgement first: who said what and why."""
+    rows = [
+        {
+            "PMID": e.pmid,
+            "Judgement": VERDICT_NAMES.get(e.verdict or "", e.verdict),
+            "Form": FORM_NAMES.get(e.form, e.form),
+            "Design": display(e.design),
+            "Year": e.year,
+            "Title": e.title or "",
+            "By": e.judged_by or "",
+            "Note": e.note or "",
+            "_at": e.judged_at,
+        }
+        for e in evidence
+        if e.verdict
+    ]
+    rows.sort(key=lambda r: (r["_at"] is not None, r["_at"]), reverse=True)
+    columns = ["PMID", "Judgement", "Form", "Design", "Year", "Title", "By", "Note"]
+    return pd.DataFrame(rows, columns=[*columns, "_at"])[columns]
+
+
+def candidate_line(e: Evidence) -> str:
+    """A candidate's facts in one line: PMID, design, form, year, sample, how it was found."""
+    found = f"added by {e.added_by}" if e.added_by else "found by the claim's query"
+    parts = [
+        f"PMID {e.pmid}",
+        display(e.design),
+        FORM_NAMES.get(e.form, e.form),
+        str(e.year or "year unknown"),
+    ]
+    if e.sample_size:
+        parts.append(f"N={e.sample_size}")
+    if e.retracted:
+        parts.append("RETRACTED")
+    return " · ".join([*parts, found])
+
+
+def suggestion_line(suggested: str, why: str) -> str:
+    """The machine's guess, said as one: never counted as support."""
+    return f"suggested: {VERDICT_NAMES.get(suggested, suggested)} -- not counted ({why})"

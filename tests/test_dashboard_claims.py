@@ -1,5 +1,7 @@
 """The Claims page through Streamlit's AppTest, on the labelled warehouse built from real records
-with every registry claim refreshed as the nightly flow does: what it lists, who may decide,
+with every registry claim refreshed as the nightly flow does and two claims' candidates judged
+by a reviewer: what it lists, the evidence by form and the candidates to judge, who may judge
+and who may decide, judgements saved as ``claims judge`` saves them,
 the director's decisions (bound to what the form showed, kept in the app's file with who,
 when and why, merged and republished at once), acknowledgements, and a decision made while a
 nightly load holds the warehouse. Sessions sign in as AppTest lets them."""
@@ -12,12 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dashboard_fixtures import RETRACTED_PMID, copy_warehouse, nightly_load, shared_warehouse
+from claim_judging import judged_warehouse
+from dashboard_fixtures import RETRACTED_PMID, copy_warehouse, nightly_load
 from streamlit.testing.v1 import AppTest
 
 from claims.decisions import decide, form_state
 from claims.refresh import refresh_claim_support
 from claims.registry import load_claims
+from claims.state import read_state
 from core.claim import ClaimEvent
 from core.settings import CLAIMS_FILE, Settings
 from dashboards.claim_board import SUPPORT_NAMES, query_in_words
@@ -35,13 +39,15 @@ AUTH = {  # enough of an [auth] section for the app to know sign-in is configure
     "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
 }
 RENDER_BUDGET_SECONDS = 2.0
-CLAIM = "chronic-pain"  # supported by seven RCTs in the seed labels
-WEAK = "rapid-relief"  # one RCT: insufficient
+CLAIM = "chronic-pain"  # seven RCTs, judged by a reviewer: six support, one mixed
+WEAK = "rapid-relief"  # one RCT judged supporting: insufficient
+UNJUDGED = "side-effects"  # eight candidate RCTs of three forms, none judged
 
 
 @pytest.fixture(scope="module")
 def labelled_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_warehouse(tmp_path_factory)
+    """The labelled warehouse with the candidates of CLAIM and WEAK judged by a reviewer."""
+    return judged_warehouse(tmp_path_factory)
 
 
 @pytest.fixture
@@ -336,3 +342,103 @@ def test_claim_wording_and_reasons_are_shown_as_text(private_warehouse: Path, se
     assert_clean(at)
     assert at.text[0].value == wording, "shown as text, never as Markdown"
     assert escape_markdown(wording) in at.header[0].value
+
+
+# --- judged evidence: kinds, forms, candidates, judgements ----------------------------------
+
+
+def judgement_forms(at: AppTest) -> list:  # type: ignore[type-arg]
+    return [r for r in at.radio if r.label == "Judgement"]
+
+
+def test_the_evidence_is_split_by_form_and_suggestions_are_not_counted(
+    labelled_warehouse: Path, serve
+) -> None:
+    serve(labelled_warehouse)
+    at = claims_page(REVIEWER, claim=UNJUDGED)
+    assert_clean(at)
+    claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == UNJUDGED)
+    markdown = [m.value for m in at.markdown]
+    for name in ("IV racemic ketamine", "esketamine nasal spray", "other forms and routes"):
+        assert f"**{escape_markdown(name)}**" in markdown
+    texts = [t.value for t in at.text]
+    assert all(note in texts for note in claim.regulatory.values()), "each form's note"
+    assert "**Candidates to judge** (8 unjudged, the most useful first)" in markdown
+    assert any("0 of 8 candidate" not in c.value and "8 of 8 candidate" in c.value
+               for c in at.caption)  # fmt: skip
+    suggestions = [t for t in texts if t.startswith("suggested: ")]
+    assert len(suggestions) == 8 and all("-- not counted" in t for t in suggestions)
+    assert next(m.value for m in at.metric if m.label == "Support") == "Insufficient", (
+        "suggestions never count: nothing is judged, so nothing supports the claim"
+    )
+    assert len(judgement_forms(at)) == 8, "a reviewer may judge every candidate shown"
+
+
+def test_kinds_and_labels_are_said_plainly(labelled_warehouse: Path, serve) -> None:
+    serve(labelled_warehouse)
+    at = claims_page(REVIEWER, claim="neuroplasticity")
+    assert_clean(at)
+    assert any(i.value.startswith("Laboratory evidence, not a health claim") for i in at.info)
+    assert "**Kind.** Mechanism: laboratory evidence, not a health claim" in [
+        shown(m.value) for m in at.markdown
+    ]
+    at = claims_page(REVIEWER, claim=CLAIM)
+    claim = next(c for c in load_claims(CLAIMS_FILE) if c.claim_id == CLAIM)
+    assert f"Beyond the label: {claim.beyond_label}" in [shown(w.value) for w in at.warning]
+    assert not any("Laboratory evidence" in i.value for i in at.info)
+    judged = next(d.value for d in at.dataframe if "Judgement" in d.value.columns)
+    assert sorted(judged["Judgement"]) == ["mixed"] + ["supports"] * 6
+    assert set(judged["By"]) == {"reviewer@clinic.example"}
+
+
+def test_a_reviewer_judges_a_candidate_and_it_counts(private_warehouse: Path, serve) -> None:
+    serve(private_warehouse)
+    at = claims_page(REVIEWER, claim=UNJUDGED)
+    first = judgement_forms(at)[0]
+    pmid = first.key.split(".")[3]
+    first.set_value("supports")
+    at.text_input(key=first.key.replace(".verdict", ".note")).input(
+        "Reports nausea and dizziness *after* infusions"
+    )
+    at = next(b for b in at.button if b.label == "Save judgement").click().run()
+    assert_clean(at)
+    assert shown(at.success[0].value) == (
+        f"PMID {pmid} judged supports for {UNJUDGED} by {REVIEWER}; "
+        "it is merged into the warehouse."
+    )
+    judged = next(d.value for d in at.dataframe if "Judgement" in d.value.columns)
+    assert judged[["PMID", "Judgement", "By", "Note"]].to_dict("records") == [
+        {
+            "PMID": pmid,
+            "Judgement": "supports",
+            "By": REVIEWER,
+            "Note": "Reports nausea and dizziness *after* infusions",
+        }
+    ]
+    assert "**Candidates to judge** (7 unjudged, the most useful first)" in [
+        m.value for m in at.markdown
+    ]
+    # the same judgement the claims judge command would have saved, read back the same way
+    state = read_state(private_warehouse, load_claims(CLAIMS_FILE), claim_id=UNJUDGED)
+    (saved,) = [e for e in state.evidence[UNJUDGED] if e.verdict]
+    assert (saved.pmid, saved.verdict, saved.judged_by) == (pmid, "supports", REVIEWER)
+
+
+def test_judging_needs_the_role_at_submit_and_a_verdict(
+    private_warehouse: Path, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(private_warehouse)
+    at = claims_page("someone@elsewhere.example", claim=UNJUDGED)
+    assert not judgement_forms(at) and not [b for b in at.button if b.label == "Save judgement"]
+    at = claims_page(DIRECTOR, claim=UNJUDGED)
+    assert judgement_forms(at), "directors judge too"
+    at = next(b for b in at.button if b.label == "Save judgement").click().run()
+    assert shown(at.error[0].value) == (
+        "Not saved: choose supports, contradicts, mixed or not relevant."
+    )
+    judgement_forms(at)[0].set_value("irrelevant")
+    monkeypatch.setenv("EVIDENCE_DIRECTORS", "someone.else@clinic.example")  # role taken away
+    at = next(b for b in at.button if b.label == "Save judgement").click().run()
+    assert_clean(at)
+    assert not judgement_forms(at) and not at.success, "the role is asked again: not saved"
+    assert not read_inbox(private_warehouse), "nothing saved"

@@ -1,8 +1,9 @@
 """Claims: what the clinic's site may say and the evidence behind each claim. The medical
 director acknowledges alerts and approves, edits or withdraws a claim or sets its GRADE
-certainty (who, when and why kept forever); writers see which claims are approved, with
-their wording, and take each claim's recommended citations in AMA style, RIS, BibTeX or
-CSL-JSON."""
+certainty (who, when and why kept forever); reviewers and directors judge candidate studies
+(dashboards.screens.claim_evidence), the only evidence that counts; writers see which claims
+are approved, with their wording, and take each claim's recommended citations in AMA style,
+RIS, BibTeX or CSL-JSON."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ from dashboards.context import Context, current_context
 from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
 from dashboards.inert import escape_markdown
 from dashboards.records import article_from_row, plain
+from dashboards.screens.claim_evidence import render_judged_evidence
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, current_identity, timed_page
 from warehouse.inbox import save_alert_ack
@@ -101,6 +103,8 @@ def render() -> None:
         claim = _chosen(claims)
         rows = overview[overview["claim_id"] == claim.claim_id].to_dict("records")
         _detail(ctx, claim, rows[0] if rows else None)
+        generation = st.session_state.get(GENERATION_KEY, 0)
+        render_judged_evidence(ctx, claim, identity, generation, _redraw)
         _decision_form(ctx, claim, identity)
         _history(claim, merged, pending)
 
