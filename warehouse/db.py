@@ -15,6 +15,7 @@ from warehouse.claims_store import ClaimsMixin
 from warehouse.corrections_store import CorrectionsMixin
 from warehouse.dossier_store import DossiersMixin
 from warehouse.loads import LoadCounts, LoadsMixin, PubmedFile, RawBatch, RunLoad
+from warehouse.retractions import RetractionsMixin
 
 __all__ = [
     "SQL_DIR",
@@ -29,5 +30,5 @@ __all__ = [
 ]
 
 
-class Warehouse(LoadsMixin, ClaimsMixin, CorrectionsMixin, DossiersMixin):
+class Warehouse(LoadsMixin, ClaimsMixin, CorrectionsMixin, DossiersMixin, RetractionsMixin):
     """A DuckDB warehouse file: schema, loads, reads, claims, corrections and snapshots."""

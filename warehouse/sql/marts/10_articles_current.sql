@@ -4,7 +4,12 @@
 -- correction to JSON null sets null.
 CREATE OR REPLACE VIEW marts.articles_current AS
 WITH live AS (
-    SELECT * FROM articles WHERE NOT deleted
+    -- retracted by PubMed's word or by an imported Retraction Watch record, as
+    -- staging.article_retractions says (the same rule, on the small table of matches)
+    SELECT a.* REPLACE (a.retracted OR w.pmid IS NOT NULL AS retracted)
+    FROM articles AS a
+    LEFT JOIN (SELECT DISTINCT pmid FROM retraction_watch_matches) AS w USING (pmid)
+    WHERE NOT a.deleted
 ),
 
 corrections AS (

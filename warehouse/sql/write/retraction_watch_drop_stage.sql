@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS stage_retraction_watch;
