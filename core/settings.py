@@ -46,6 +46,10 @@ class Settings:
     fetch_workers: int = 3
     task_retries: int = 2
     task_retry_delay: float = 10.0
+    # E-utilities answers larger than this are asked for again in smaller batches.
+    max_response_bytes: int = 256 << 20
+    connect_retries: int = 2  # a server that cannot be connected to is reported after these
+    pending_nights: int = 3  # runs a PMID is asked for in vain before it is given up
     # Allow-lists of sign-in e-mails (lower case): reviewers correct labels and judge studies;
     # medical directors approve, edit and withdraw claims and set GRADE, and may also review.
     reviewers: tuple[str, ...] = ()
@@ -87,6 +91,10 @@ class Settings:
             values["task_retry_delay"] = float(env["EVIDENCE_TASK_RETRY_DELAY"])
         if env.get("EVIDENCE_BACKOFF_BASE"):
             values["backoff_base"] = float(env["EVIDENCE_BACKOFF_BASE"])
+        if env.get("EVIDENCE_MAX_RESPONSE_BYTES"):
+            values["max_response_bytes"] = int(env["EVIDENCE_MAX_RESPONSE_BYTES"])
+        if env.get("EVIDENCE_PENDING_NIGHTS"):
+            values["pending_nights"] = int(env["EVIDENCE_PENDING_NIGHTS"])
         db = Path(overrides.get("db_path") or values["db_path"])  # type: ignore[arg-type]
         values.update(role_lists(env, db))
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -1,15 +1,16 @@
-"""The nightly ingestion flow: search each topic, fetch in batches, parse, load in one go.
+"""The nightly ingestion flow: search each topic, fetch what is still missing, load in one go.
 
-Prefect only orchestrates here; the work is done by ``eutils`` (HTTP), ``pubmed_xml``
-(parsing), ``spool`` (files) and ``warehouse.db`` (DuckDB).
+Prefect only orchestrates here; each task calls the library: ``pubmed.eutils`` (HTTP),
+``pubmed.spool`` (answers on disk), ``pubmed.harvest`` (what was promised, returned, owed),
+``labels.shipped`` (classification) and ``warehouse`` (DuckDB).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -22,17 +23,17 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from core.article import Article, Deletion, Quarantined
 from core.settings import Settings
 from labels.shipped import classify_articles
 from pipelines.claims_flow import deliver_alerts, refresh_claims, republish_site
-from pubmed.eutils import EutilsClient
-from pubmed.parser import iter_records
+from pubmed.eutils import EutilsClient, EutilsRetryExhausted, check_reachable
+from pubmed.harvest import Promise, account, check_target, fetch_into_spool, promise
 from pubmed.spool import Spool, prune_stale
 from pubmed.topics import load_topics
 from pubmed.window import Window, batched, plan_window
-from warehouse.db import RawBatch, RunLoad, Warehouse
+from warehouse.db import Warehouse
 from warehouse.inbox import merge_inbox
+from warehouse.loads import PendingPmid
 
 
 @lru_cache(maxsize=8)
@@ -46,15 +47,44 @@ def client_for(settings: Settings) -> EutilsClient:
         timeout=settings.http_timeout,
         max_retries=settings.max_retries,
         backoff_base=settings.backoff_base,
+        connect_retries=settings.connect_retries,
+        max_response_bytes=settings.max_response_bytes,
     )
 
 
+def _worth_retrying(task: object, task_run: object, state: Any) -> bool:
+    """Only transient failures that used up the client's retries are worth a task retry;
+    an unreachable server, a refused query or a bad setting would fail the same way again."""
+    return isinstance(getattr(state, "data", None), EutilsRetryExhausted)
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """A run just recorded as running: its id, its window and what earlier runs still owe."""
+
+    run_id: str
+    window: Window
+    owed: tuple[PendingPmid, ...]
+
+
+def preflight(settings: Settings) -> None:
+    """Before starting Prefect: refuse what NCBI or the warehouse must not get, and say at
+    once when the server cannot be reached (a connection is opened, nothing is sent)."""
+    demo = None
+    if settings.db_path.exists():
+        with Warehouse.open(settings.db_path) as wh:
+            demo = wh.demo_note()
+    check_target(settings.eutils_base_url, settings.email, settings.tool, demo)
+    check_reachable(settings.eutils_base_url, attempts=settings.connect_retries + 1)
+
+
 @task(cache_policy=NONE)
-def begin_run(settings: Settings, since: date | None, until: date | None) -> tuple[Window, str]:
+def begin_run(settings: Settings, since: date | None, until: date | None) -> RunStart:
     """Merge reviewers' pending corrections, plan the window and record a running run."""
     if settings.db_path.exists():
         merge_inbox(settings.db_path)
     with Warehouse.open(settings.db_path) as wh:
+        check_target(settings.eutils_base_url, settings.email, settings.tool, wh.demo_note())
         for run in wh.runs():
             if run["status"] == "running":  # its process died before it could say so
                 wh.fail_run(run["run_id"], "abandoned: the process ended during the run")
@@ -68,97 +98,43 @@ def begin_run(settings: Settings, since: date | None, until: date | None) -> tup
         run_id = wh.start_run(
             window_start=window.start, window_end=window.end, flow_run_id=flow_run.get_id()
         )
-    return window, run_id
+        return RunStart(run_id, window, tuple(wh.pending_pmids()))
 
 
-@task(retries=2, retry_delay_seconds=10, cache_policy=NONE)
+@task(retries=2, retry_delay_seconds=10, cache_policy=NONE, retry_condition_fn=_worth_retrying)
 def search_topic(settings: Settings, term: str, window: Window) -> list[str]:
-    """All PMIDs the topic query matches in the window, by entry and modification date."""
+    """All ids the topic query matches in the window, by entry and modification date."""
     client = client_for(settings)
-    ids: set[str] = set()
+    ids: dict[str, None] = {}
     for datetype in window.datetypes():
-        ids.update(client.search_ids(term, datetype=datetype, start=window.start, end=window.end))
-    return sorted(ids, key=int)
+        found = client.search_ids(term, datetype=datetype, start=window.start, end=window.end)
+        ids.update(dict.fromkeys(found))
+    return list(ids)
 
 
-@task(retries=2, retry_delay_seconds=10, cache_policy=NONE)
-def fetch_batch(settings: Settings, spool: Spool, batch_no: int, ids: list[str]) -> int:
-    """Fetch one batch into the spool, unless an earlier attempt already did."""
-    if spool.has_batch(batch_no):
-        return 0
-    body = client_for(settings).efetch(ids)
-    spool.write_batch(batch_no, body)
-    return len(body)
+@task(retries=2, retry_delay_seconds=10, cache_policy=NONE, retry_condition_fn=_worth_retrying)
+def fetch_batch(settings: Settings, spool: Spool, ids: list[str]) -> int:
+    """Fetch one batch of still-missing PMIDs into the spool."""
+    return fetch_into_spool(client_for(settings), spool, ids)
 
 
 @task(cache_policy=NONE)
 def load_spool(
-    settings: Settings,
-    run_id: str,
-    window: Window,
-    spool: Spool,
-    batches: Sequence[Sequence[str]],
-    matches: Mapping[str, Sequence[str]],
-    requests: int,
+    settings: Settings, start: RunStart, spool: Spool, owed: Promise, requests: int
 ) -> dict[str, Any]:
-    """Parse every spooled batch and load it all in one warehouse transaction."""
-    parsed = collect_batches(spool, batches)
-    labelled = classify_articles(parsed.articles)
-    stats = {
-        "requests": requests,
-        "searched": len(parsed.requested),
-        "fetched": len(parsed.articles),
-    }
-    load = RunLoad(
-        articles=labelled,
-        deletions=parsed.deletions,
-        quarantined=parsed.quarantined,
-        batches=parsed.raw,
-        matches=matches,
-        window_end=window.end,
-        stats=stats,
+    """Account for every promised PMID from the spool and load it all in one transaction."""
+    load = account(
+        spool,
+        owed,
+        run_id=start.run_id,
+        window=start.window,
+        settings=settings,
+        label=classify_articles,
+        requests=requests,
     )
     with Warehouse.open(settings.db_path) as wh:
-        counts = wh.load_run(run_id, load)
-    return {**stats, **dataclasses.asdict(counts)}
-
-
-class ParsedBatches:
-    """What a run's spool holds once parsed: records, notices, failures and the raw bodies."""
-
-    def __init__(self) -> None:
-        self.articles: list[Article] = []
-        self.deletions: list[str] = []
-        self.quarantined: list[Quarantined] = []
-        self.raw: list[RawBatch] = []
-        self.requested: set[str] = set()
-
-
-def collect_batches(spool: Spool, batches: Sequence[Sequence[str]]) -> ParsedBatches:
-    """Parse the spooled bodies; a requested PMID that never came back is quarantined."""
-    out = ParsedBatches()
-    seen: set[str] = set()
-    for batch_no, ids in enumerate(batches):
-        body = spool.read_batch(batch_no)
-        fetched_at = datetime.fromtimestamp(spool.batch_path(batch_no).stat().st_mtime, UTC)
-        out.raw.append(
-            RawBatch(batch_no=batch_no, pmids=tuple(ids), body=body, fetched_at=fetched_at)
-        )
-        out.requested.update(ids)
-        for record in iter_records(io.BytesIO(body)):
-            if isinstance(record, Article):
-                if record.pmid not in seen:
-                    seen.add(record.pmid)
-                    out.articles.append(record)
-            elif isinstance(record, Deletion):
-                out.deletions.append(record.pmid)
-            else:
-                out.quarantined.append(record)
-    failed = {q.pmid for q in out.quarantined}
-    for pmid in sorted(out.requested - seen - failed, key=int):
-        reason = "requested from efetch but not returned (deleted or withdrawn from PubMed?)"
-        out.quarantined.append(Quarantined(reason=reason, pmid=pmid))
-    return out
+        counts = wh.load_run(start.run_id, load)
+    return {**load.stats, **dataclasses.asdict(counts), "pending": len(load.pending or ())}
 
 
 def _query_key(queries: Mapping[str, str]) -> str:
@@ -188,13 +164,17 @@ def ingest_flow(
     until: date | None = None,
     db_path: str | None = None,
     progress: bool = False,
+    eutils_base_url: str | None = None,
 ) -> dict[str, Any]:
     """Pull new and revised ketamine records from PubMed into the warehouse, once."""
     logger = get_run_logger()
-    settings = Settings.from_env(db_path=Path(db_path) if db_path else None)
+    settings = Settings.from_env(
+        db_path=Path(db_path) if db_path else None, eutils_base_url=eutils_base_url
+    )
     topics = load_topics(settings.topics_file)
-    window, run_id = begin_run(settings, since, until)
-    logger.info("run %s covers %s to %s", run_id, window.start, window.end)
+    start = begin_run(settings, since, until)
+    window = start.window
+    logger.info("run %s covers %s to %s", start.run_id, window.start, window.end)
     spool = Spool.for_window(settings.db_path, window.key, _query_key(topics.queries))
     prune_stale(spool.root.parent)
     client = client_for(settings)
@@ -205,20 +185,19 @@ def ingest_flow(
     try:
         searches = {t: search.submit(settings, q, window) for t, q in topics.queries.items()}
         matches = {topic: future.result() for topic, future in searches.items()}
-        ids = sorted({pmid for found in matches.values() for pmid in found}, key=int)
-        batches = batched(ids, settings.efetch_batch_size)
-        logger.info("%d records to fetch in %d batches", len(ids), len(batches))
-        fetches = [fetch.submit(settings, spool, n, b) for n, b in enumerate(batches)]
-        _wait_all(fetches, progress, len(batches))
+        owed = promise(matches, start.owed)
+        todo = batched(spool.missing(owed.pmids), settings.efetch_batch_size)
+        logger.info("%d PMIDs promised, %d batches to fetch", len(owed.pmids), len(todo))
+        _wait_all([fetch.submit(settings, spool, b) for b in todo], progress, len(todo))
         requests = client.request_count - requests_before
-        summary = load_spool(settings, run_id, window, spool, batches, matches, requests)
+        summary = load_spool(settings, start, spool, owed, requests)
     except BaseException as exc:
-        record_failure(settings, run_id, exc)
+        record_failure(settings, start.run_id, exc)
         raise
     spool.clear()
     claims_error: BaseException | None = None
     try:  # the load has committed: a claims failure must not keep it from the dashboards
-        summary["claims"] = refresh_claims(settings, run_id)
+        summary["claims"] = refresh_claims(settings, start.run_id)
         summary["alerts_sent"] = deliver_alerts(settings)
     except Exception as exc:
         logger.error("claims refresh failed; the load stands: %s", exc)
@@ -226,7 +205,8 @@ def ingest_flow(
     publish_snapshot(settings)
     if claims_error is None:
         summary["published_claims"] = republish_site(settings)
-    summary.update(run_id=run_id, window_start=str(window.start), window_end=str(window.end))
+    summary.update(run_id=start.run_id, window_start=str(window.start))
+    summary["window_end"] = str(window.end)
     summary["matches"] = {topic: len(found) for topic, found in matches.items()}
     publish_summary(summary)
     if claims_error is not None:

@@ -12,9 +12,9 @@ another host, a server that cannot be reached within a short budget.
 from __future__ import annotations
 
 import io
-import math
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +26,13 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
+from pubmed.etiquette import (
+    NCBI_HOST,
+    RateLimiter,
+    check_identity,
+    is_ncbi,
+    shared_limiter,
+)
 from pubmed.replies import (
     BodyScan,
     EutilsConfigError,
@@ -50,6 +57,7 @@ from pubmed.window import ESEARCH_CAP, split_window
 
 __all__ = [
     "ESEARCH_CAP",
+    "NCBI_HOST",
     "BodyScan",
     "EutilsClient",
     "EutilsConfigError",
@@ -65,6 +73,8 @@ __all__ = [
     "ResultCapError",
     "SearchResult",
     "check_identity",
+    "check_reachable",
+    "is_ncbi",
     "parse_esearch",
     "split_window",
 ]
@@ -83,66 +93,36 @@ MAX_SEARCH_BYTES = 16 << 20  # 9,999 ids are ~200 kB
 # NCBI down or the network gone, the nightly job says so in seconds, not after minutes.
 CONNECT_RETRIES = 2
 MAX_REDIRECTS = 3  # same-host redirects only; another host is refused
-# Spacing is 1/limit plus this margin, so that scheduling jitter on either side of the
-# socket never puts limit + 1 request starts inside one second of the server's clock.
-PACING_MARGIN = 0.12
-NCBI_HOST = "ncbi.nlm.nih.gov"
-# RFC 2606 / 6761 names: an address there reaches nobody, so NCBI could reach no one either.
-_RESERVED_MAIL = re.compile(
-    r"@(?:.+\.)?(?:example\.(?:com|org|net)|example|invalid|test|localhost)$", re.I
-)
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^')\"]+|Name or service not known|timed out", re.I)
 
 
-class RateLimiter:
-    """Grant request starts at least ``interval`` apart, across every thread that shares it."""
+def check_reachable(
+    base_url: str,
+    *,
+    attempts: int = CONNECT_RETRIES + 1,
+    timeout: float = CONNECT_TIMEOUT,
+    sleep: Callable[[float], object] = time.sleep,
+) -> None:
+    """Open (and close) a TCP connection to the server, or its proxy, sending nothing.
 
-    def __init__(self, per_second: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = (1.0 + PACING_MARGIN) / per_second
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last = -math.inf
-
-    def wait(self, sleep: Callable[[float], object] = time.sleep) -> None:
-        """Block until this caller may start a request; the grant time is when it was given."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                delay = self._last + self.interval - now
-                if delay <= 0:
-                    self._last = now
-                    return
-            sleep(delay)
-
-
-_LIMITERS: dict[tuple[str, str], RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-
-
-def shared_limiter(base_url: str, api_key: str | None) -> RateLimiter:
-    """The process-wide limiter for one server and key, so separate clients pace together."""
-    key = (base_url, api_key or "")
-    with _LIMITERS_LOCK:
-        if key not in _LIMITERS:
-            _LIMITERS[key] = RateLimiter(10 if api_key else 3)
-        return _LIMITERS[key]
-
-
-def is_ncbi(base_url: str) -> bool:
-    """Whether the URL is NCBI's own E-utilities (not a stand-in or a mirror under test)."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    return host == NCBI_HOST or host.endswith("." + NCBI_HOST)
-
-
-def check_identity(base_url: str, email: str, tool: str = "ketamine-evidence") -> None:
-    """Refuse to talk to NCBI without a contact address NCBI could actually write to."""
-    if not email or not tool:
-        raise EutilsConfigError("NCBI asks for tool and email on every request")
-    if is_ncbi(base_url) and ("@" not in email or _RESERVED_MAIL.search(email.strip())):
-        raise EutilsConfigError(
-            f"NCBI_EMAIL is {email!r}, a placeholder: NCBI asks for a real contact address "
-            f"on every request to {urlsplit(base_url).hostname}; set NCBI_EMAIL=you@your-clinic"
-        )
+    Lets the command line say "cannot reach" in seconds, before starting anything slow.
+    """
+    parts = urlsplit(base_url)
+    proxy = requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url))
+    target = urlsplit(proxy) if proxy else parts
+    host = target.hostname or ""
+    port = target.port or (443 if target.scheme == "https" else 80)
+    reason = "no attempt made"
+    for attempt in range(attempts):
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return
+        except OSError as exc:
+            reason = f"{type(exc).__name__}: {exc.strerror or exc}"
+        if attempt + 1 < attempts:
+            sleep(0.5 * 2**attempt)
+    via = f" (through the proxy {host}:{port})" if proxy else ""
+    raise EutilsUnreachable(base_url + via, attempts, reason)
 
 
 class EutilsClient:

@@ -1,23 +1,52 @@
 """Fetched efetch bodies kept on disk until they are loaded, so a crashed run resumes.
 
-The warehouse is only written in one transaction at the end of a run; until then each batch
-sits here as received (gzip), and a rerun over the same window reuses what was fetched.
+The warehouse is only written in one transaction at the end of a run; until then each answer
+sits here as received (gzip) with a manifest of the PMIDs it was asked for and the PMIDs it
+returned. A rerun over the same window asks only for the PMIDs no part has answered, whatever
+its batch size: parts are matched by PMID, never by batch number. A manifest is written after
+its body and atomically, so a part without one was never finished and is ignored.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
 import time
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
+
+GZIP_LEVEL = 3  # ~90 MB/s at ratio 4.9 on PubMed XML (level 6: ~40 MB/s, 5.6)
+
+
+@dataclass(frozen=True)
+class SpoolPart:
+    """One efetch answer: what was asked for, what came back, and where the body is."""
+
+    name: str
+    requested: tuple[str, ...]
+    returned: tuple[str, ...]  # PMIDs whose record is in the body (incl. DeleteCitations)
+    oversized: tuple[str, ...]  # returned, but over the record cap: quarantined at load
+    too_large: tuple[str, ...]  # a single id whose whole answer passed the response cap
+    fetched_at: datetime
+    body: Path | None  # None when the answer was too large to keep
+    sha256: str | None = None  # of the plain body
+
+    @property
+    def answered(self) -> frozenset[str]:
+        """PMIDs this part settles: they need not be asked for again."""
+        return frozenset((*self.returned, *self.oversized, *self.too_large))
 
 
 @dataclass(frozen=True)
 class Spool:
-    """One run window's folder of fetched batches."""
+    """One run window's folder of fetched answers."""
 
     root: Path
 
@@ -25,36 +54,106 @@ class Spool:
     def for_window(cls, db_path: Path, window_key: str, query_key: str) -> Spool:
         return cls(Path(db_path).parent / "spool" / f"{window_key}-{query_key}")
 
-    def batch_path(self, batch_no: int) -> Path:
-        return self.root / f"batch-{batch_no:05d}.xml.gz"
+    def parts(self) -> list[SpoolPart]:
+        """Every finished part, oldest first."""
+        if not self.root.is_dir():
+            return []
+        parts = [_read_manifest(path) for path in self.root.glob("part-*.json")]
+        return sorted(parts, key=lambda p: (p.fetched_at, p.name))
 
-    def has_batch(self, batch_no: int) -> bool:
-        return self.batch_path(batch_no).exists()
+    def answered(self) -> set[str]:
+        """PMIDs some finished part settles."""
+        return {pmid for part in self.parts() for pmid in part.answered}
 
-    def write_batch(self, batch_no: int, body: bytes) -> Path:
-        """Write atomically: a half-written file must never look like a fetched batch."""
-        path = self.batch_path(batch_no)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(gzip.compress(body, compresslevel=3))
-        os.replace(tmp, path)
-        return path
+    def missing(self, pmids: Iterable[str]) -> list[str]:
+        """Those of ``pmids`` no finished part settles, in the order given."""
+        answered = self.answered()
+        return [p for p in pmids if p not in answered]
 
-    def read_batch(self, batch_no: int) -> bytes:
-        return gzip.decompress(self.batch_path(batch_no).read_bytes())
-
-    def write_plan(self, plan: dict) -> None:
+    def scratch(self) -> Path:
+        """A fresh path for a body in flight; the caller removes it."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / "plan.json.tmp"
-        tmp.write_text(json.dumps(plan), encoding="utf-8")
-        os.replace(tmp, self.root / "plan.json")
+        return self.root / f".body-{uuid.uuid4().hex}.xml"
 
-    def read_plan(self) -> dict | None:
-        path = self.root / "plan.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    def add_part(
+        self,
+        requested: Sequence[str],
+        returned: Sequence[str],
+        oversized: Sequence[str],
+        body: Path,
+    ) -> SpoolPart:
+        """Keep a verified body (compressed, streamed) and then its manifest."""
+        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        target = self.root / f"{name}.xml.gz"
+        tmp = target.with_suffix(".tmp")
+        digest = hashlib.sha256()
+        with body.open("rb") as src, gzip.open(tmp, "wb", compresslevel=GZIP_LEVEL) as out:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        os.replace(tmp, target)
+        part = SpoolPart(
+            name,
+            tuple(requested),
+            tuple(returned),
+            tuple(oversized),
+            (),
+            _now(),
+            target,
+            digest.hexdigest(),
+        )
+        self._write_manifest(part)
+        return part
+
+    def add_too_large(self, pmid: str) -> SpoolPart:
+        """Record that one id's answer alone passed the response cap: nothing to keep."""
+        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        part = SpoolPart(name, (pmid,), (), (), (pmid,), _now(), None)
+        self._write_manifest(part)
+        return part
+
+    def open_body(self, part: SpoolPart) -> BinaryIO:
+        """The part's body as a stream of plain XML (caller closes)."""
+        if part.body is None:
+            raise ValueError(f"spool part {part.name} kept no body")
+        return gzip.open(part.body, "rb")  # type: ignore[return-value]
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _write_manifest(self, part: SpoolPart) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        data = {
+            "requested": part.requested,
+            "returned": part.returned,
+            "oversized": part.oversized,
+            "too_large": part.too_large,
+            "fetched_at": part.fetched_at.isoformat(),
+            "body": part.body.name if part.body else None,
+            "sha256": part.sha256,
+        }
+        path = self.root / f"{part.name}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def _read_manifest(path: Path) -> SpoolPart:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return SpoolPart(
+        name=path.stem,
+        requested=tuple(data["requested"]),
+        returned=tuple(data["returned"]),
+        oversized=tuple(data["oversized"]),
+        too_large=tuple(data["too_large"]),
+        fetched_at=datetime.fromisoformat(data["fetched_at"]),
+        body=path.parent / data["body"] if data["body"] else None,
+        sha256=data.get("sha256"),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def prune_stale(spool_dir: Path, max_age_days: float = 7.0) -> None:

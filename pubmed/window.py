@@ -53,6 +53,17 @@ def plan_window(
     return Window(start=start, end=end, is_backfill=start <= HISTORY_START)
 
 
+def next_watermark(window: Window, held_from: date | None, overlap_days: int) -> date | None:
+    """Where a completed run may move the watermark: to its window's end, unless a PMID first
+    promised in a window starting at ``held_from`` is still owed; then no further than where
+    the next window (watermark less the overlap) starts there again. None: leave it alone."""
+    if held_from is None:
+        return window.end
+    if held_from <= HISTORY_START:
+        return None  # owed since a backfill: the next run backfills again
+    return min(window.end, held_from + timedelta(days=overlap_days))
+
+
 def batched(ids: list[str], size: int) -> list[list[str]]:
     """Split ids into efetch batches of at most ``size``."""
     if size < 1:

@@ -13,7 +13,7 @@ from standin_fixtures import API_KEY, ketamine_records, with_date_revised
 from core.article import LABEL_FIELDS, Article
 from core.settings import DATA_DIR
 from pipelines.fetch import ingest_flow
-from pubmed.eutils import EutilsClient
+from pubmed.eutils import EutilsClient, EutilsUnreachable
 from pubmed.parser import parse_record, split_records
 from pubmed.standin.server import EutilsStandIn, Fault, FaultPolicy, StoredRecord
 from pubmed.topics import load_topics
@@ -52,7 +52,7 @@ def expected_matches(records, until: date) -> dict[str, set[str]]:
         }
 
 
-LABELS = (*LABEL_FIELDS, "key_finding", "confidence", "model_version")
+LABELS = (*LABEL_FIELDS, "key_finding", "confidence", "model_version", "needs_review")
 
 
 def unlabelled(article: Article) -> Article:
@@ -223,3 +223,45 @@ def test_idempotent_rerun_of_the_same_window_changes_nothing(prefect_harness, en
     assert stored(env) == before
     assert again["inserted"] == 0 and again["updated"] == 0
     assert again["unchanged"] == first["inserted"]
+
+
+def test_an_esearch_id_that_is_not_a_pmid_is_quarantined_and_the_night_goes_on(
+    prefect_harness, env, monkeypatch
+):
+    records = list(ketamine_records())
+    wanted = set().union(*expected_matches(records, NIGHT_1).values())
+    base = next(r for r in records if r.pmid in wanted)
+    odd = StoredRecord("PMC9999999", b"", base.document, base.dates)  # ESearch lists it
+    standin = serve(monkeypatch, [*records, odd])
+    try:
+        summary = ingest_flow(until=NIGHT_1)
+        asked = [
+            i for r in standin.requests if r.endpoint == "efetch" for i in r.params["id"].split(",")
+        ]
+    finally:
+        standin.stop()
+    assert "PMC9999999" not in asked, "never sent to efetch"
+    assert sorted(a.pmid for a in stored(env)) == sorted(wanted)
+    with Warehouse.open(env, read_only=True) as wh:
+        ((pmid, reason),) = wh.query("SELECT pmid, reason FROM quarantine")
+        (run,) = wh.runs()
+    assert pmid is None and "'PMC9999999'" in reason and "not a PMID" in reason
+    assert run["status"] == "completed" and summary["quarantined"] == 1
+
+
+def test_a_server_that_cannot_be_reached_fails_the_run_with_that_reason(
+    prefect_harness, env, monkeypatch
+):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/entrez/eutils"
+    monkeypatch.setenv("EUTILS_BASE_URL", base)
+    with pytest.raises(EutilsUnreachable, match=f"cannot reach E-utilities at {base}"):
+        ingest_flow(until=NIGHT_1)
+    with Warehouse.open(env, read_only=True) as wh:
+        (run,) = wh.runs()
+        assert wh.count("articles") == 0 and wh.watermark() is None
+    assert run["status"] == "failed" and "cannot reach E-utilities" in run["error"]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from pubmed.window import HISTORY_START, Window, batched, plan_window
+from pubmed.window import HISTORY_START, Window, batched, next_watermark, plan_window
 
 TODAY = date(2026, 11, 27)
 
@@ -54,3 +54,22 @@ def test_batches_keep_order_and_cover_every_id_once():
     batches = batched(ids, 200)
     assert [len(b) for b in batches] == [200, 200, 50]
     assert [pmid for b in batches for pmid in b] == ids
+
+
+def test_the_watermark_moves_to_the_window_end_when_nothing_is_owed():
+    window = Window(start=date(2026, 11, 23), end=TODAY)
+    assert next_watermark(window, None, overlap_days=3) == TODAY
+
+
+def test_an_owed_pmid_holds_the_watermark_where_the_next_window_covers_it_again():
+    window = Window(start=date(2026, 11, 23), end=TODAY)
+    held = next_watermark(window, date(2026, 11, 20), overlap_days=3)
+    assert held == date(2026, 11, 23)
+    nxt = plan_window(watermark=held, since=None, until=None, today=TODAY, overlap_days=3)
+    assert nxt.start == date(2026, 11, 20), "the next window starts where the PMID was promised"
+    assert next_watermark(window, date(2026, 11, 26), overlap_days=3) == TODAY
+
+
+def test_a_pmid_owed_since_a_backfill_leaves_the_watermark_unset():
+    window = Window(start=HISTORY_START, end=TODAY, is_backfill=True)
+    assert next_watermark(window, HISTORY_START, overlap_days=3) is None

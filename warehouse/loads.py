@@ -38,6 +38,17 @@ from warehouse.base import (
 _GRANTS = ARTICLE_COLUMNS.index("grants")
 _LINKS = ARTICLE_COLUMNS.index("comments_corrections")
 
+PENDING_COLUMNS = (
+    "pmid",
+    "topics",
+    "attempts",
+    "window_start",
+    "first_run",
+    "last_run",
+    "first_missing_at",
+    "last_missing_at",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RawBatch:
@@ -47,6 +58,7 @@ class RawBatch:
     pmids: Sequence[str]
     body: bytes
     fetched_at: datetime
+    sha256: str | None = None  # of the plain body, when known: a gzip body is not inflated
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +77,21 @@ class RunLoad:
     feed: str | None = FEED
     source: str = QUARANTINE_SOURCE
     files: Sequence[PubmedFile] = ()
+    # The nightly route's account of the PMIDs still owed after this run: it replaces the
+    # table's rows. None (the bulk route) leaves pending_pmids alone.
+    pending: Sequence[PendingPmid] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPmid:
+    """A PMID the searches promised and efetch has not returned yet, asked for again nightly."""
+
+    pmid: str
+    topics: tuple[str, ...]  # the topic queries that matched it
+    attempts: int  # runs that asked for it in vain, this one included
+    window_start: date  # the start of the window that first promised it
+    first_run: str
+    first_missing_at: datetime | None = None  # None: first missed by this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +169,8 @@ class LoadsMixin(WarehouseBase):
             plan, own_flags = self._merge_articles(run_id, staged.rows, now)
             retired = self._run("write", "retire_deleted", _retire_params(run_id, staged, now))
             flagged = own_flags | self._flag_notices(run_id, now)
-            self._run("write", "retraction_watch_refresh")  # new studies meet the imported list
             self._insert_provenance(run_id, staged, now)
+            self._replace_pending(run_id, load.pending, now)
             counts = LoadCounts(
                 **plan,
                 deleted=len(retired),
@@ -198,6 +225,39 @@ class LoadsMixin(WarehouseBase):
             self._run("write", "upsert_pubmed_file", {**file, "run_id": run_id, "now": now})
         self._run("write", "upsert_matches", {"run_id": run_id, **staged.matches})
         self._step(run_id, "provenance inserted")
+
+    def _replace_pending(
+        self, run_id: str, pending: Sequence[PendingPmid] | None, now: datetime
+    ) -> None:
+        """Store the run's account of what is still owed, instead of the last run's."""
+        if pending is None:
+            return
+        self._run("write", "pending_clear")
+        rows = [
+            (p.pmid, list(p.topics), p.attempts, p.window_start, p.first_run, run_id, p_at, now)
+            for p in pending
+            for p_at in [_naive_utc(p.first_missing_at) if p.first_missing_at else now]
+        ]
+        self._append("pending_pmids", PENDING_COLUMNS, rows)
+
+    def pending_pmids(self) -> list[PendingPmid]:
+        """The PMIDs owed by earlier nights, to be asked for again."""
+        return [
+            PendingPmid(pmid, tuple(topics), attempts, start, first_run, first_missing_at)
+            for pmid, topics, attempts, start, first_run, first_missing_at in self._run(
+                "read", "pending_pmids"
+            )
+        ]
+
+    def mark_demo(self, note: str) -> None:
+        """Mark the file as demo data, so that no real ingest mixes into it unawares."""
+        with self._transaction():
+            self._run("write", "mark_demo", {"now": _utcnow(), "note": note})
+
+    def demo_note(self) -> str | None:
+        """The demo's note if this file holds demo data, else None."""
+        rows = self._run("read", "demo_marker")
+        return rows[0][0] if rows else None
 
     def _complete(self, run_id: str, load: RunLoad, counts: LoadCounts, now: datetime) -> None:
         """Move the watermark and close the run row, inside the load's transaction."""
@@ -312,17 +372,18 @@ def _retire_params(run_id: str, staged: _Staged, now: datetime) -> dict[str, Any
 def _batch_rows(batches: Sequence[RawBatch]) -> list[tuple[int, list[str], bytes, str, datetime]]:
     """Compress each body as received (unless it came gzipped) and hash the plain bytes."""
     with ThreadPoolExecutor() as pool:  # zlib and hashlib release the GIL
-        packed = list(pool.map(_pack, [b.body for b in batches]))
+        packed = list(pool.map(_pack, batches))
     return [
         (b.batch_no, list(b.pmids), body, digest, _naive_utc(b.fetched_at))
         for b, (body, digest) in zip(batches, packed, strict=True)
     ]
 
 
-def _pack(body: bytes) -> tuple[bytes, str]:
+def _pack(batch: RawBatch) -> tuple[bytes, str]:
     """The gzip bytes to store and the sha256 of the plain body."""
+    body = batch.body
     if body[:2] == _GZIP_MAGIC:
-        return body, hashlib.sha256(gzip.decompress(body)).hexdigest()
+        return body, batch.sha256 or hashlib.sha256(gzip.decompress(body)).hexdigest()
     return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), hashlib.sha256(body).hexdigest()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from pipelines.cli.claims import (
 )
 from pipelines.cli.dossier import add_dossier_arguments
 from pipelines.cli.io import iso_date
+from pipelines.cli.logs import DEBUG_FLAG, report, split_debug
 from pipelines.cli.records import cmd_classify, cmd_parse
-from pipelines.cli.retractions import add_retractions_parser
 from pipelines.cli.runs import (
     cmd_baseline,
     cmd_dashboard,
@@ -31,6 +32,9 @@ from pipelines.cli.runs import (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketamine-evidence", description=__doc__)
+    parser.add_argument(
+        DEBUG_FLAG, action="store_true", help="show tracebacks (before or after the command)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("parse", help="PubMed XML (plain or .gz) to JSON lines")
@@ -66,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("demo", help="the whole pipeline offline on the bundled real records")
-    p.add_argument("--db", type=Path, default=Path("warehouse") / "demo.duckdb")
+    p.add_argument("--db", type=Path, help="DuckDB file (default: $EVIDENCE_DB, as later commands)")
     p.add_argument("--port", type=int, default=0)
     p.set_defaults(func=cmd_demo)
 
@@ -97,7 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
     p.set_defaults(func=cmd_publish)
 
-    add_retractions_parser(sub)
     claims_actions = add_claims_parser(sub)
     p = claims_actions.add_parser("dossier", help="export a claim's frozen approval dossiers")
     add_dossier_arguments(p)
@@ -110,10 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A first run migrates a fresh Prefect database; on a busy 2-core machine that can pass
     # Prefect's default 20 s wait for its temporary server.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    args = build_parser().parse_args(argv)
+    words, debug = split_debug(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(words)
+    args.debug = debug
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # every failure is one line on stderr, unless debugging
+        if debug:
+            raise
+        return report(args.command, exc)

@@ -5,12 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.cli.logs import UsageError, describe, quiet_prefect
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Run the nightly ingestion flow once."""
-    from pipelines.fetch import ingest_flow
+    """Run the nightly ingestion flow once, after the checks that need no flow."""
+    from core.settings import Settings
 
+    end = args.until or datetime.now(UTC).date()
+    if args.since and args.since > end:
+        until = f"--until {args.until}" if args.until else f"today ({end})"
+        raise UsageError(f"--since {args.since} is after {until}: the window would be empty")
+    settings = Settings.from_env(db_path=args.db)
+    quiet_prefect(args.debug)
+    from pipelines.fetch import ingest_flow, preflight
+
+    preflight(settings)  # NCBI without a real e-mail, or into demo data: refused, nothing sent
     summary = ingest_flow(
         since=args.since,
         until=args.until,
@@ -23,8 +36,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     """Load NLM baseline and update files through the bulk flow; exit 1 if a file was unreadable."""
-    from pipelines.baseline import run_baseline
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:  # before Dask and Prefect start: that takes the better part of a minute
+        raise UsageError(f"no such file or folder: {', '.join(map(str, missing))}")
+    quiet_prefect(args.debug)
+    from pipelines.baseline import list_pubmed_files, run_baseline
 
+    if not list_pubmed_files(args.paths):
+        raise UsageError(f"no PubMed XML files (.xml, .xml.gz) in {', '.join(args.paths)}")
     summary = run_baseline(
         args.paths,
         db_path=args.db,
@@ -42,6 +61,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Retrain the models from the repository's data and the warehouse; print the report."""
     from labels.evaluation import format_training_report
+
+    quiet_prefect(args.debug)
     from pipelines.classify import train_flow
 
     outcome = train_flow(
@@ -58,9 +79,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole pipeline offline against the stand-in serving the bundled records."""
+    from core.settings import Settings
+
+    db_path = Settings.from_env(db_path=args.db).db_path  # where later commands look
+    quiet_prefect(args.debug)
     from pipelines.demo import run_demo
 
-    return run_demo(db_path=args.db, port=args.port)
+    return run_demo(db_path=db_path, port=args.port)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -68,8 +93,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     from core.settings import Settings
     from warehouse.report import warehouse_report
 
-    settings = Settings.from_env(db_path=args.db)
-    print(warehouse_report(settings.db_path))
+    path = Settings.from_env(db_path=args.db).db_path
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, not a warehouse file")
+    try:
+        text = warehouse_report(path)
+    except Exception as exc:  # DuckDB's own error says why; the command names the file
+        raise UsageError(f"cannot read {path} as a warehouse: {describe(exc)}") from exc
+    print(text)
     return 0
 
 
@@ -84,6 +115,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def cmd_standin(args: argparse.Namespace) -> int:
     """Serve recorded PubMed XML as a local E-utilities stand-in until interrupted."""
+    missing = [f for f in args.xml or () if not Path(f).is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
     from pubmed.standin.server import main as standin_main
 
     argv = [*(["--xml", *args.xml] if args.xml else []), "--port", str(args.port)]

@@ -276,7 +276,8 @@ class EutilsStandIn:
             self._reindex()
 
     def _reindex(self) -> None:
-        self._order = tuple(sorted(self._records.values(), key=lambda r: -int(r.pmid)))
+        # Newest PMID first; an id that is not a PMID (to test clients against) goes last.
+        self._order = tuple(sorted(self._records.values(), key=_newest_first))
 
     # -- faults and the log ---------------------------------------------------------------
 
@@ -414,6 +415,10 @@ class EutilsStandIn:
         found = self._history[p["WebEnv"]][int(p.get("query_key", 1)) - 1]
         start = int(p.get("retstart", 0))
         return found[start : start + min(int(p.get("retmax", 20)), 10000)]
+
+
+def _newest_first(record: StoredRecord) -> tuple[int, str]:
+    return (-int(record.pmid), "") if record.pmid.isdigit() else (1, record.pmid)
 
 
 def _dated_within(record: StoredRecord, datetype: str, lo: date | None, hi: date | None) -> bool:

@@ -1,0 +1,1 @@
+INSERT INTO demo_marker (marked_at, note) VALUES ($now, $note);
