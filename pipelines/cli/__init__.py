@@ -19,6 +19,7 @@ from pipelines.cli.dossier import add_dossier_arguments
 from pipelines.cli.io import iso_date
 from pipelines.cli.logs import DEBUG_FLAG, report, split_debug
 from pipelines.cli.records import cmd_classify, cmd_parse
+from pipelines.cli.retractions import add_retractions_parser
 from pipelines.cli.runs import (
     cmd_baseline,
     cmd_dashboard,
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
     p.set_defaults(func=cmd_publish)
 
+    add_retractions_parser(sub)
     claims_actions = add_claims_parser(sub)
     p = claims_actions.add_parser("dossier", help="export a claim's frozen approval dossiers")
     add_dossier_arguments(p)
