@@ -169,6 +169,7 @@ class LoadsMixin(WarehouseBase):
             plan, own_flags = self._merge_articles(run_id, staged.rows, now)
             retired = self._run("write", "retire_deleted", _retire_params(run_id, staged, now))
             flagged = own_flags | self._flag_notices(run_id, now)
+            self._run("write", "retraction_watch_refresh")  # new studies meet the imported list
             self._insert_provenance(run_id, staged, now)
             self._replace_pending(run_id, load.pending, now)
             counts = LoadCounts(
