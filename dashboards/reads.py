@@ -33,5 +33,9 @@ DASH_VIEWS = (
     "dash_articles",
     "dash_studies",
     "dash_search_text",
+    "dash_search_docs",
+    "dash_search_vocab",
+    "dash_search_postings",
+    "dash_search_article_text",
     "claim_evidence",
 )

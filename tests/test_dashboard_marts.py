@@ -297,7 +297,7 @@ def test_every_view_the_app_needs_has_a_file() -> None:
 @pytest.mark.parametrize("path", DASH_READS, ids=lambda p: p.name)
 def test_reads_query_marts_only(path: Path) -> None:
     text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
-    ctes = set(re.findall(r"(\w+) AS \(", text))
+    ctes = set(re.findall(r"(\w+) AS (?:MATERIALIZED )?\(", text))
     sources = re.findall(r"\b(?:FROM|JOIN)\s+([\w.]+(?:\(\))?)", text)
     outside = {s for s in sources if not s.startswith("marts.") and s not in ctes}
     allowed = {"label_corrections"} if path.stem == "dash_correction_rows" else set()

@@ -17,6 +17,7 @@ from typing import Any, Self
 import duckdb
 
 from core.article import LABEL_FIELDS, Article
+from warehouse.search_index import build_search_index
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SCHEMA_LAYERS = ("raw", "staging", "marts")
@@ -263,6 +264,7 @@ class WarehouseBase:
         self._con.execute("CHECKPOINT")  # keep the live file compact and its WAL empty
         try:
             self._copy_database(tmp)
+            build_search_index(tmp, STORAGE_VERSION)  # the text search's, fresh each time
             _fsync(tmp)
             _verify_snapshot(tmp)
             os.replace(tmp, target)
