@@ -40,6 +40,8 @@ KIND_LABELS = {
     "new_mixed": "New study with a mixed finding",
     "retraction": "Cited study retracted",
     "concern": "Expression of concern on a cited study",
+    "erratum": "Erratum on a cited study",
+    "update": "Update on a cited study",
     "status_change": "Support status changed",
 }
 

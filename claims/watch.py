@@ -66,7 +66,28 @@ def watch(
                 pmid,
                 f"A cited study has an expression of concern: {title} (PMID {pmid})",
             )
+        for kind, notice in _linked_notices(record):
+            what = NOTICE_WORDS[kind]
+            where = f"notice PMID {notice}" if notice else "notice without a PMID"
+            detail = f"A cited study has {what}: {title} (PMID {pmid}; {where})"
+            alert(kind, pmid, detail, key=f"{pmid}:{notice or 'unlinked'}")
     return alerts
+
+
+# PubMed's reference types that change what a cited study says, as the alert kinds they raise.
+NOTICE_KINDS = {"ErratumIn": "erratum", "UpdateIn": "update"}
+NOTICE_WORDS = {"erratum": "an erratum", "update": "an update"}
+
+
+def _linked_notices(record: Evidence | Article) -> list[tuple[str, str | None]]:
+    """(kind, notice PMID) for each erratum or update PubMed links to the record.
+
+    Keyed by the notice's PMID, so a second erratum on the same study is a new alert
+    while the same erratum seen again is the same one. Evidence carries no links.
+    """
+    links = getattr(record, "comments_corrections", ())
+    found = {(NOTICE_KINDS[c.type], c.pmid) for c in links if c.type in NOTICE_KINDS}
+    return sorted(found, key=lambda f: (f[0], f[1] or ""))
 
 
 def _study_label(e: Evidence) -> str:

@@ -240,6 +240,8 @@ ALERT_KINDS = (
     "new_mixed",  # a new study with a mixed finding
     "retraction",  # a study the claim cites was retracted
     "concern",  # a study the claim cites got an expression of concern
+    "erratum",  # a study the claim cites has an erratum linked in PubMed (ErratumIn)
+    "update",  # a study the claim cites has an update linked in PubMed (UpdateIn)
     "status_change",  # the claim's support status changed
 )
 

@@ -17,7 +17,7 @@ import yaml
 from claims.registry import RegistryError, apply_events, check_event, load_claims, parse_registry
 from claims.support import cebm_level, recommended_citations, summarise, support_status
 from claims.watch import watch
-from core.article import Article
+from core.article import Article, CommentCorrection
 from core.claim import Claim, ClaimEvent, Evidence, EvidenceQuery, WatchState
 from core.settings import CLAIMS_FILE
 from pubmed.parser import iter_records
@@ -331,3 +331,39 @@ def test_a_cited_study_retracted_or_under_concern_alerts(real) -> None:
         ("concern", cited.pmid),
     }
     assert cited.title and cited.title[:30] in alerts[0].detail
+
+
+def test_an_erratum_or_update_on_a_cited_study_alerts_like_a_retraction() -> None:
+    """21388667 is a real record with ErratumIn 34092359 (tests/data/pubmed_xml); the update
+    link is the one PubMed gives 34013271 (UpdateIn 33576494 in data/pubmed's NLM file)."""
+    fields = REPO / "tests" / "data" / "pubmed_xml" / "reviewer-fields.xml"
+    with fields.open("rb") as stream:
+        cited = next(r for r in iter_records(stream) if r.pmid == "21388667")
+    assert isinstance(cited, Article)
+    claim = dataclasses.replace(_approved(), cited_pmids=(cited.pmid,))
+    summary = summarise(claim, [])
+    alerts = watch(claim, [], summary, None, {cited.pmid: cited}, "run-4", NOW)
+    assert [(a.kind, a.pmid) for a in alerts] == [("erratum", cited.pmid)]
+    assert "34092359" in alerts[0].detail and cited.title and cited.title[:30] in alerts[0].detail
+    again = watch(claim, [], summary, None, {cited.pmid: cited}, "run-5", NOW)
+    assert [a.alert_id for a in again] == [a.alert_id for a in alerts], "ids are stable"
+
+    updated = dataclasses.replace(
+        cited,
+        comments_corrections=(
+            *cited.comments_corrections,
+            CommentCorrection("UpdateIn", "33576494"),
+            CommentCorrection("CommentIn", "30000000"),
+        ),
+    )
+    later = watch(claim, [], summary, None, {cited.pmid: updated}, "run-6", NOW)
+    assert {(a.kind, a.pmid) for a in later} == {("erratum", cited.pmid), ("update", cited.pmid)}
+    assert alerts[0].alert_id in {a.alert_id for a in later}, "the erratum is not raised anew"
+    corrected_again = dataclasses.replace(
+        cited,
+        comments_corrections=(*cited.comments_corrections, CommentCorrection("ErratumIn", "1")),
+    )
+    twice = watch(claim, [], summary, None, {cited.pmid: corrected_again}, "run-7", NOW)
+    assert len({a.alert_id for a in twice}) == 2, "a second erratum is a new alert"
+    draft = dataclasses.replace(claim, status="draft")
+    assert watch(draft, [], summary, None, {cited.pmid: cited}, "run-8", NOW) == []
