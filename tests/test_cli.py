@@ -125,6 +125,34 @@ def test_module_entry_point_matches_the_script(argv):
     assert module.stdout == run(*argv).stdout
 
 
+REVIEWER_XML = REPO / "tests" / "data" / "pubmed_xml" / "reviewer-fields.xml"
+
+
+def test_classify_lines_carry_what_a_reviewer_weighs_beyond_the_label(tmp_path):
+    """Real records (tests/data/pubmed_xml, read by hand): 21388667 has three NIH grants and
+    ErratumIn 34092359; 33686772 is registered as JapicCTI-142693 and its authors include
+    company employees; the same lines come from XML and from parse's JSONL."""
+    parsed, from_xml, from_jsonl = (tmp_path / n for n in ("p.jsonl", "a.jsonl", "b.jsonl"))
+    assert run("parse", str(REVIEWER_XML), "--out", str(parsed)).returncode == 0
+    first = run("classify", "--input", str(REVIEWER_XML), "--output", str(from_xml))
+    second = run("classify", "--input", str(parsed), "--output", str(from_jsonl))
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    rows = lines(from_xml.read_text())
+    assert rows == lines(from_jsonl.read_text()) and len(rows) == 17
+    by_pmid = {r["pmid"]: r for r in rows}
+    kept = {"design", "finding", "routes", "key_finding", "confidence", "model_version"}
+    extra = {"registry_ids", "coi_statement", "grants", "comments_corrections"}
+    assert all(kept | extra | {"funding", "industry_authors"} <= set(r) for r in rows)
+    erratum = by_pmid["21388667"]
+    assert erratum["comments_corrections"] == [{"type": "ErratumIn", "pmid": "34092359"}]
+    assert [g["agency"] for g in erratum["grants"]][:2] == ["NCRR NIH HHS", "NHLBI NIH HHS"]
+    assert erratum["funding"] == "public" and erratum["industry_authors"] == "no"
+    company = by_pmid["33686772"]
+    assert company["registry_ids"] == ["JapicCTI-142693"]
+    assert company["funding"] == "industry" and company["industry_authors"] == "yes"
+    assert by_pmid["29744390"]["coi_statement"], "a record with a COI statement carries it"
+
+
 def test_classify_labels_xml_and_parse_output_alike(tmp_path):
     parsed = tmp_path / "parsed.jsonl"
     assert run("parse", str(KETAMINE_XML), "--out", str(parsed)).returncode == 0

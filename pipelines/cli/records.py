@@ -96,14 +96,31 @@ def _jsonl_articles(path: Path, lines: Iterable[bytes]) -> Iterator[Any]:
             raise UsageError(f"{path} line {number}: unusable record: {describe(exc)}") from exc
 
 
+# What a reviewer weighs beyond the label, carried on each classify line as parse read it.
+ENRICHMENT_FIELDS = ("registry_ids", "coi_statement", "grants", "comments_corrections")
+
+
 def _classify_fields() -> tuple[str, ...]:
     from core.article import LABEL_FIELDS
 
-    return ("pmid", *LABEL_FIELDS, "key_finding", "confidence", "needs_review", "model_version")
+    labels = (*LABEL_FIELDS, "key_finding", "confidence", "needs_review", "model_version")
+    return ("pmid", *labels, *ENRICHMENT_FIELDS)
+
+
+def _classify_line(article: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The label fields and the enrichment, then funding and industry authorship by rule."""
+    from labels.funding import read_funding
+
+    data = article.to_json()
+    reading = read_funding(article)
+    line = {k: data[k] for k in fields}
+    line["funding"], line["industry_authors"] = reading.funding, reading.industry_authors
+    return line
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    """Label records offline: one line per record with pmid and every taxonomy field."""
+    """Label records offline: one line per record with pmid, every taxonomy field, the
+    registrations, COI statement, grants and linked notices, and funding by rule."""
     from itertools import islice
 
     from labels.shipped import classify_articles
@@ -116,7 +133,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
         out = output_stream(args.output, stack)
         while batch:
             for article in classify_articles(batch, n_jobs=jobs):
-                data = article.to_json()
-                write_jsonl(out, {k: data[k] for k in fields})
+                write_jsonl(out, _classify_line(article, fields))
             batch = list(islice(records, 4000))
     return 0
