@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from core.claim import (
 )
 from dashboards.records import plain
 from dashboards.taxonomy import display
+from labels.appraisal.types import BIAS_LEVELS, Appraisal
 
 ACTION_NAMES = {
     "approve": "Approved",
@@ -353,3 +355,46 @@ def candidate_line(e: Evidence) -> str:
 def suggestion_line(suggested: str, why: str) -> str:
     """The machine's guess, said as one: never counted as support."""
     return f"suggested: {VERDICT_NAMES.get(suggested, suggested)} -- not counted ({why})"
+
+
+BIAS_HINTS_NAME = "hints for the reviewer"  # never an assessment: read from abstracts by rule
+
+
+def judged_trials(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The randomised trials a person judged: those whose bias hints inform GRADE's
+    risk-of-bias domain (the hints were checked against people's readings on RCTs only)."""
+    return sorted(
+        (e for e in evidence if e.verdict and e.design == "rct"), key=lambda e: int(e.pmid)
+    )
+
+
+def bias_hint_counts(appraisals: Sequence[Appraisal]) -> pd.DataFrame:
+    """Per risk-of-bias domain, how many of the trials' abstracts read low, unclear, high."""
+    counts: dict[str, Counter[str]] = {}
+    for appraisal in appraisals:
+        for hint in appraisal.bias_hints:
+            counts.setdefault(hint.domain, Counter())[hint.level] += 1
+    levels = [level.capitalize() for level in BIAS_LEVELS]
+    rows = [
+        {"Domain": display(domain), **{lv.capitalize(): n[lv] for lv in BIAS_LEVELS}}
+        for domain, n in counts.items()
+    ]
+    return pd.DataFrame(rows, columns=["Domain", *levels])
+
+
+def spin_table(trials: Sequence[Evidence], appraisals: Sequence[Appraisal]) -> pd.DataFrame:
+    """Each judged trial with its judgement and the spin flag, if the robots raised one."""
+    by_pmid = {a.pmid: a for a in appraisals}
+    rows = []
+    for e in trials:
+        spin = by_pmid[e.pmid].spin if e.pmid in by_pmid else None
+        rows.append(
+            {
+                "PMID": e.pmid,
+                "Judgement": VERDICT_NAMES.get(e.verdict or "", e.verdict),
+                "Title": e.title or "",
+                "Spin flag": spin.reason if spin else "none raised",
+                "Sentence": spin.sentence if spin else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["PMID", "Judgement", "Title", "Spin flag", "Sentence"])

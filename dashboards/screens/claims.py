@@ -47,6 +47,7 @@ from dashboards.context import Context, current_context
 from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
 from dashboards.inert import escape_markdown
 from dashboards.records import article_from_row, plain
+from dashboards.screens.claim_bias import render_bias_hints
 from dashboards.screens.claim_evidence import render_judged_evidence
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, current_identity, timed_page
@@ -105,6 +106,7 @@ def render() -> None:
         _detail(ctx, claim, rows[0] if rows else None)
         generation = st.session_state.get(GENERATION_KEY, 0)
         render_judged_evidence(ctx, claim, identity, generation, _redraw)
+        render_bias_hints(ctx, claim)  # beside the GRADE control in the form below
         _decision_form(ctx, claim, identity)
         _history(claim, merged, pending)
 
