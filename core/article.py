@@ -203,3 +203,9 @@ def article_from_json(data: dict[str, Any]) -> Article:
             value = str(value)
         values[key] = value
     return Article(**values)
+
+
+def is_older_revision(article: Article, than: Article) -> bool:
+    """True when article is an older revision than the one held: the one home of "newer wins"."""
+    new, old = article.revised_date, than.revised_date
+    return new is not None and old is not None and new < old

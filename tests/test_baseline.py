@@ -41,7 +41,7 @@ UPDATE_KEPT = {
     ],  # "Sub-Lingual Ketamine Troches ... in Chronic Non-Malignant Pain"
     "34092549": ["ptsd"],  # "Combining Ketamine and Internet-Based CBT for ... PTSD"
 }
-LABELS = (*LABEL_FIELDS, "key_finding", "confidence", "model_version")
+LABELS = (*LABEL_FIELDS, "key_finding", "confidence", "needs_review", "model_version")
 SEED_FILE = "pubmed19n0001-deleted-later.xml"
 ARTICLE_SET = b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n'
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from core.article import AbstractSection, Article, CommentCorrection, Grant, Quarantined
+from core.article import (
+    AbstractSection,
+    Article,
+    CommentCorrection,
+    Grant,
+    Quarantined,
+    is_older_revision,
+)
 from warehouse.base import (
     _ALL_FIELDS,
     _CONFIDENCE,
@@ -356,14 +363,9 @@ def _dedupe(articles: Sequence[Article]) -> list[Article]:
     kept: dict[str, Article] = {}
     for article in articles:
         held = kept.get(article.pmid)
-        if held is None or not _is_older(article, held):
+        if held is None or not is_older_revision(article, held):
             kept[article.pmid] = article
     return list(kept.values())
-
-
-def _is_older(article: Article, than: Article) -> bool:
-    new, old = article.revised_date, than.revised_date
-    return new is not None and old is not None and new < old
 
 
 def _retire_params(run_id: str, staged: _Staged, now: datetime) -> dict[str, Any]:

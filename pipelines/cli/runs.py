@@ -40,7 +40,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if missing:  # before Dask and Prefect start: that takes the better part of a minute
         raise UsageError(f"no such file or folder: {', '.join(map(str, missing))}")
     quiet_prefect(args.debug)
-    from pipelines.baseline import list_pubmed_files, run_baseline
+    from pipelines.baseline import run_baseline
+    from pubmed.nlm_files import list_pubmed_files
 
     if not list_pubmed_files(args.paths):
         raise UsageError(f"no PubMed XML files (.xml, .xml.gz) in {', '.join(args.paths)}")
