@@ -35,6 +35,7 @@ from dashboard_fixtures import build_labelled_warehouse  # noqa: E402
 from dashboards.filters import Filters, search_params  # noqa: E402
 from dashboards.reads import COPIED, FILE_READS  # noqa: E402
 from warehouse.db import STORAGE_VERSION, Warehouse  # noqa: E402
+from warehouse.search_index import IndexBuild, build_search_index  # noqa: E402
 
 PMID_STRIDE = 100_000_000  # above every real PMID, so copies never collide
 MERGED_CORRECTIONS = 2_000
@@ -45,11 +46,12 @@ ANY = Filters()
 NARROW = Filters(year_from=2010, year_to=2025, drugs=("ketamine", "esketamine"), min_design="rct")
 CELL = ANY.for_cell("depression", "efficacy")
 TEXT = Filters(text="treatment-resistant depression")
+FOUR_WORDS = "suicidal ideation ketamine randomized"
 
 
 def queries(pmid: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Every read the pages make, with the parameters a user would give them."""
-    labelled = {"pmids": None, "labelled_only": True}
+    labelled: dict[str, Any] = {"pmids": None, "labelled_only": True}
     return {
         "map (no filter)": ("dash_map", ANY.map_params()),
         "map (years, drugs, RCT+)": ("dash_map", NARROW.map_params()),
@@ -60,7 +62,11 @@ def queries(pmid: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "studies (one map cell)": ("dash_studies", CELL.studies_params()),
         "studies count (one map cell)": ("dash_studies_count", CELL.count_params(**labelled)),
         "studies (cell, largest N)": ("dash_studies", CELL.studies_params(sort="size")),
-        "text search (2 words)": ("dash_search", search_params(TEXT.text)),
+        "text search (2 words)": ("dash_search", _search(TEXT.text)),
+        "text search, scan (before)": ("dash_search_scan", _search(TEXT.text)),
+        "text search (1 common word)": ("dash_search", _search("ketamine")),
+        "text search (4 words)": ("dash_search", _search(FOUR_WORDS)),
+        "text search (punctuation)": ("dash_search", _search("(IV) ketamine")),
         "study (one PMID)": ("dash_study", {"pmid": pmid}),
         "study corrections": ("dash_study_corrections", {"pmid": pmid}),
         "year range": ("dash_year_range", {}),
@@ -70,6 +76,12 @@ def queries(pmid: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "quarantine": ("dash_quarantine", {"limit": 100}),
         "pending count": ("dash_pending_count", {}),
     }
+
+
+def _search(text: str) -> dict[str, Any]:
+    params = search_params(text)
+    assert params is not None, "a benchmark search has words"
+    return params
 
 
 def build(directory: Path, studies: int) -> tuple[Path, str]:
@@ -111,6 +123,22 @@ def reuse(directory: Path) -> tuple[Path, str]:
     with Warehouse.open(big) as wh:
         ((pmid,),) = wh.query("SELECT min(pmid) FROM label_corrections")
     return big, pmid
+
+
+def index(path: Path) -> tuple[IndexBuild, float]:
+    """Build the text search index as publishing a snapshot does; its size on disk in MB."""
+    with duckdb.connect(str(path)) as con:  # empty the index first, to measure what it adds
+        for table in ("search_postings", "search_vocab", "search_docs"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("CHECKPOINT")
+    before = path.stat().st_size
+    built = build_search_index(path, STORAGE_VERSION)
+    print(
+        f"text index: {built.studies:,} studies, {built.terms:,} terms, "
+        f"{built.postings:,} postings in {built.seconds:.1f} s, "
+        f"+{(path.stat().st_size - before) / 1e6:,.0f} MB on the file"
+    )
+    return built, (path.stat().st_size - before) / 1e6
 
 
 def reuse_count(path: Path) -> int:
@@ -213,7 +241,7 @@ def bench(path: Path, pmid: str, repeat: int, file_repeat: int) -> list[dict[str
         },
     ]
     for label, (name, params) in queries(pmid).items():
-        in_file = name in FILE_READS
+        in_file = name in FILE_READS or name == "dash_search_scan"  # the reference scan
         app = from_file(name, params) if in_file else from_copy(name, params)
         rows.append(
             {
@@ -258,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         directory = args.dir or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         path, pmid = reuse(directory) if args.reuse else build(directory, args.studies)
+        built, index_mb = index(path)
         rows = bench(path, pmid, args.repeat, args.file_repeat)
         studies = reuse_count(path) if args.reuse else args.studies
     print(
@@ -268,6 +297,16 @@ def main(argv: list[str] | None = None) -> int:
         " 'x base': p50 over the p50 of count(*) timed the same way in this run.\n"
     )
     print(report(rows, rows[0]["file"]))
+    print(
+        f"\ntext index build (once per published snapshot): {built.seconds:.1f} s for "
+        f"{built.studies:,} searchable studies, {index_mb:,.0f} MB"
+    )
+    by_name = {r["query"]: r for r in rows}
+    search, scan = by_name["text search (2 words)"], by_name["text search, scan (before)"]
+    print(
+        f"text search p95 {search['app'][1]:.1f} ms vs the scan's {scan['app'][1]:.1f} ms in "
+        f"this run: {scan['app'][1] / search['app'][1]:.0f}x faster"
+    )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, default=list))
     return 0

@@ -3,9 +3,11 @@
 -- scan this replaces took them; answered from the snapshot's index (warehouse/search_index.py).
 -- A word (the pattern unescaped) of letters, digits, '_', '\'' and '-' lies within one token of
 -- the text, so the tokens containing it name its studies exactly. A word with other characters
--- is looked up by its longest such piece and those studies are checked against the text with
--- its pattern, as are the studies with corrections the dashboard holds but the snapshot does
--- not (the index was built without them).
+-- is looked up by one of its pieces (one the text must show as a whole token, or as a token's
+-- start or end, if it has one; else the longest) and those studies are checked against the
+-- text with its pattern, as are the studies with corrections the dashboard holds but the
+-- snapshot does not (the index was built without them). MATERIALIZED keeps the check from
+-- being pushed down into a scan of every abstract.
 WITH words AS (
     SELECT
         n,
@@ -29,16 +31,52 @@ keys AS (
             word,
             pieces,
             CASE WHEN len(pieces) > 0 THEN list_reduce(
-                pieces, lambda a, b: CASE WHEN length(b) > length(a) THEN b ELSE a END
+                list_transform(pieces, lambda p, i: {
+                    'piece': p,
+                    'head': i > 1 OR NOT starts_with(word, p),
+                    'tail': i < len(pieces) OR NOT ends_with(word, p)
+                }),
+                lambda a, b: CASE
+                    WHEN (b.head::INT + b.tail::INT) * 1000 + length(b.piece)
+                        > (a.head::INT + a.tail::INT) * 1000 + length(a.piece)
+                    THEN b ELSE a
+                END
             ) END AS key
         FROM words
     )
 ),
 
-k1 AS (SELECT term_id FROM marts.dash_search_vocab WHERE contains(term, (SELECT k[1] FROM keys))),
-k2 AS (SELECT term_id FROM marts.dash_search_vocab WHERE contains(term, (SELECT k[2] FROM keys))),
-k3 AS (SELECT term_id FROM marts.dash_search_vocab WHERE contains(term, (SELECT k[3] FROM keys))),
-k4 AS (SELECT term_id FROM marts.dash_search_vocab WHERE contains(term, (SELECT k[4] FROM keys))),
+k1 AS (
+    SELECT v.term_id
+    FROM marts.dash_search_vocab AS v, (SELECT k[1] AS key FROM keys) AS k
+    WHERE contains(v.term, k.key.piece)
+        AND (NOT k.key.head OR starts_with(v.term, k.key.piece))
+        AND (NOT k.key.tail OR ends_with(v.term, k.key.piece))
+),
+
+k2 AS (
+    SELECT v.term_id
+    FROM marts.dash_search_vocab AS v, (SELECT k[2] AS key FROM keys) AS k
+    WHERE contains(v.term, k.key.piece)
+        AND (NOT k.key.head OR starts_with(v.term, k.key.piece))
+        AND (NOT k.key.tail OR ends_with(v.term, k.key.piece))
+),
+
+k3 AS (
+    SELECT v.term_id
+    FROM marts.dash_search_vocab AS v, (SELECT k[3] AS key FROM keys) AS k
+    WHERE contains(v.term, k.key.piece)
+        AND (NOT k.key.head OR starts_with(v.term, k.key.piece))
+        AND (NOT k.key.tail OR ends_with(v.term, k.key.piece))
+),
+
+k4 AS (
+    SELECT v.term_id
+    FROM marts.dash_search_vocab AS v, (SELECT k[4] AS key FROM keys) AS k
+    WHERE contains(v.term, k.key.piece)
+        AND (NOT k.key.head OR starts_with(v.term, k.key.piece))
+        AND (NOT k.key.tail OR ends_with(v.term, k.key.piece))
+),
 
 found AS (
     SELECT pmid
