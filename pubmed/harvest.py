@@ -65,9 +65,12 @@ def promise(matches: Mapping[str, Iterable[str]], owed: Sequence[PendingPmid]) -
 
 
 def fetch_into_spool(client: EutilsClient, spool: Spool, ids: Sequence[str]) -> int:
-    """Fetch one batch into the spool, halving on an answer over the cap; return bytes kept."""
+    """Fetch one batch into the spool, halving on an answer over the cap; return bytes kept.
+
+    Ids a part already answers are skipped, so a retried batch asks only for the rest.
+    """
     kept = 0
-    todo = [list(ids)]
+    todo = [missing] if (missing := spool.missing(ids)) else []
     while todo:
         part = todo.pop()
         scratch = spool.scratch()
