@@ -195,16 +195,7 @@ def ingest_flow(
         record_failure(settings, start.run_id, exc)
         raise
     spool.clear()
-    claims_error: BaseException | None = None
-    try:  # the load has committed: a claims failure must not keep it from the dashboards
-        summary["claims"] = refresh_claims(settings, start.run_id)
-        summary["alerts_sent"] = deliver_alerts(settings)
-    except Exception as exc:
-        logger.error("claims refresh failed; the load stands: %s", exc)
-        claims_error = exc
-    publish_snapshot(settings)
-    if claims_error is None:
-        summary["published_claims"] = republish_site(settings)
+    claims_error = after_load(settings, start.run_id, summary)
     summary.update(run_id=start.run_id, window_start=str(window.start))
     summary["window_end"] = str(window.end)
     summary["matches"] = {topic: len(found) for topic, found in matches.items()}
@@ -212,6 +203,22 @@ def ingest_flow(
     if claims_error is not None:
         raise claims_error
     return summary
+
+
+def after_load(settings: Settings, run_id: str, summary: dict[str, Any]) -> Exception | None:
+    """Claims, alerts, the dashboards' snapshot and the public site; returns a claims failure,
+    which must not keep the committed load from the dashboards."""
+    claims_error: Exception | None = None
+    try:
+        summary["claims"] = refresh_claims(settings, run_id)
+        summary["alerts_sent"] = deliver_alerts(settings)
+    except Exception as exc:
+        get_run_logger().error("claims refresh failed; the load stands: %s", exc)
+        claims_error = exc
+    publish_snapshot(settings)
+    if claims_error is None:
+        summary["published_claims"] = republish_site(settings)
+    return claims_error
 
 
 @task(cache_policy=NONE)
