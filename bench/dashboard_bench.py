@@ -127,18 +127,22 @@ def reuse(directory: Path) -> tuple[Path, str]:
 
 def index(path: Path) -> tuple[IndexBuild, float]:
     """Build the text search index as publishing a snapshot does; its size on disk in MB."""
-    with duckdb.connect(str(path)) as con:  # empty the index first, to measure what it adds
-        for table in ("search_postings", "search_vocab", "search_docs"):
-            con.execute(f"DELETE FROM {table}")
-        con.execute("CHECKPOINT")
-    before = path.stat().st_size
     built = build_search_index(path, STORAGE_VERSION)
+    with duckdb.connect(str(path), read_only=True) as con:
+        ((block_size,),) = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()
+        blocks = sum(
+            con.execute(
+                "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) WHERE block_id >= 0",
+                [table],
+            ).fetchall()[0][0]
+            for table in ("search_docs", "search_vocab", "search_postings")
+        )
+    size_mb = blocks * block_size / 1e6
     print(
         f"text index: {built.studies:,} studies, {built.terms:,} terms, "
-        f"{built.postings:,} postings in {built.seconds:.1f} s, "
-        f"+{(path.stat().st_size - before) / 1e6:,.0f} MB on the file"
+        f"{built.postings:,} postings in {built.seconds:.1f} s, {size_mb:,.0f} MB"
     )
-    return built, (path.stat().st_size - before) / 1e6
+    return built, size_mb
 
 
 def reuse_count(path: Path) -> int:
