@@ -45,6 +45,7 @@ from dashboards.claim_board import (
 )
 from dashboards.context import Context, current_context
 from dashboards.data import claim_decisions, claims_registry, merge_now, read_frame
+from dashboards.evidence import claim_verified
 from dashboards.inert import escape_markdown
 from dashboards.records import article_from_row, plain
 from dashboards.screens.claim_bias import render_bias_hints
@@ -217,6 +218,8 @@ def _detail(ctx: Context, claim: Claim, row: dict[str, Any] | None) -> None:
     if studies.empty:
         st.caption("No study matches this claim's evidence query yet.")
     else:
+        verified = claim_verified(studies, read_frame(ctx, "dash_verified_pmids"))
+        st.caption(f"Of the studies this claim's query matches: {verified.text}.")
         st.altair_chart(claim_evidence_chart(design_finding_frame(studies)))
     if retracted := plain(row["retracted"]):
         st.warning(f"Retracted, not counted: PMID {', '.join(retracted)}.")
