@@ -126,7 +126,7 @@ def _notes(command: str, unmerged: int, kept: Sequence[str], replaced: Sequence[
 
 
 def add_claims_parser(sub: Any) -> Any:
-    """``claims list|show|approve|withdraw`` (and ``judge``, not yet); returns the actions, for
+    """``claims list|show|approve|withdraw|judge|add``; returns the actions, for
     the commands defined elsewhere (``dossier``)."""
     p = sub.add_parser("claims", help="the claim workflow: list, show, approve, withdraw")
     actions = p.add_subparsers(dest="claims_command", required=True, metavar="ACTION")
@@ -135,12 +135,13 @@ def add_claims_parser(sub: Any) -> Any:
         ("show", "one claim: wording, support, studies, approval and decisions"),
         ("approve", "approve a claim's wording and citations (medical directors)"),
         ("withdraw", "take a claim off the site (medical directors)"),
-        ("judge", "judge a study for a claim (not yet available)"),
+        ("judge", "judge a study for a claim (reviewers and medical directors)"),
+        ("add", "add studies the queries missed to a claim's candidates, by PMID or .nbib"),
     ):
         a = actions.add_parser(name, help=help_text)
         a.set_defaults(func=COMMANDS[name])
-        if name == "judge":
-            a.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        if name in ("judge", "add"):
+            _add_judging_args(a, name)
             continue
         a.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
         if name in ("list", "show"):
@@ -155,6 +156,21 @@ def add_claims_parser(sub: Any) -> Any:
             a.add_argument("--wording", metavar="TEXT", help="approve this wording instead")
             a.add_argument("--cite", type=pmid_list, metavar="PMID,...", help="cite these")
     return actions
+
+
+def _add_judging_args(a: Any, name: str) -> None:
+    from core.claim import VERDICTS
+
+    a.add_argument("--db", type=Path, help="the warehouse (default: $EVIDENCE_DB)")
+    a.add_argument("claim_id", metavar="ID")
+    a.add_argument("--by", required=True, metavar="EMAIL", help="a reviewer or medical director")
+    if name == "judge":
+        a.add_argument("pmid", type=pmid_arg, metavar="PMID")
+        a.add_argument("verdict", choices=VERDICTS)
+        a.add_argument("--note", default="", help="why, for the record")
+    else:
+        a.add_argument("pmids", type=pmid_arg, nargs="*", metavar="PMID")
+        a.add_argument("--nbib", type=Path, metavar="FILE", help="a PubMed citation export")
 
 
 def pmid_list(text: str) -> list[str]:
@@ -174,11 +190,21 @@ def _settings(args: argparse.Namespace) -> Any:
 def _errors() -> tuple[type[BaseException], ...]:
     """What a claims command reports in one line: bad input or a refusal, never a bug."""
     from claims.decisions import DecisionRefused
+    from claims.nbib import NbibError
     from claims.registry import RegistryError
     from claims.state import UnknownClaim
     from core.settings import SettingsError
+    from pubmed.replies import EutilsError
 
-    return (OSError, RegistryError, SettingsError, DecisionRefused, UnknownClaim)
+    return (
+        OSError,
+        RegistryError,
+        SettingsError,
+        DecisionRefused,
+        UnknownClaim,
+        NbibError,
+        EutilsError,
+    )
 
 
 def _fail(command: str, exc: BaseException) -> int:
@@ -324,8 +350,57 @@ def cmd_claims_withdraw(args: argparse.Namespace) -> int:
     return _decide(args, "withdraw")
 
 
+def cmd_claims_judge(args: argparse.Namespace) -> int:
+    """A reviewer's or director's judgement of one candidate study for a claim."""
+    from claims.judgements import judge
+
+    try:
+        settings = _settings(args)
+        done = judge(
+            settings.db_path,
+            claim_id=args.claim_id,
+            pmid=args.pmid,
+            verdict=args.verdict,
+            by=args.by,
+            note=args.note,
+            settings=settings,
+        )
+    except _errors() as exc:
+        return _fail("claims judge", exc)
+    j = done.judgement
+    print(f"PMID {j.pmid} judged {j.verdict} for {j.claim_id} by {j.reviewer}.")
+    if not done.merged:
+        print("claims judge: the warehouse is busy; the nightly job merges it", file=sys.stderr)
+    return 0
+
+
+def cmd_claims_add(args: argparse.Namespace) -> int:
+    """Fetch, label and add studies to a claim's candidates, marked as added by hand."""
+    from claims.nbib import pmids_from_nbib
+    from pipelines.claims_flow import add_studies
+
+    try:
+        pmids = list(args.pmids)
+        if args.nbib is not None:
+            pmids += pmids_from_nbib(args.nbib)
+        if not pmids:
+            raise ValueError("name PMIDs or a citation export (--nbib FILE)")
+        source = f"nbib:{args.nbib.name}" if args.nbib is not None else "pmid"
+        added, missing = add_studies(
+            _settings(args), args.claim_id, list(dict.fromkeys(pmids)), args.by, source
+        )
+    except (ValueError, TimeoutError, *_errors()) as exc:  # type: ignore[misc]
+        return _fail("claims add", exc)
+    if added:
+        print(f"Added PMID {', '.join(added)} to {args.claim_id}'s candidates (by hand).")
+    if missing:
+        print(f"claims add: not found in PubMed: PMID {', '.join(missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_claims_later(args: argparse.Namespace) -> int:
-    """``judge`` and ``dossier`` come with study judgements, in a later release."""
+    """``dossier`` comes with the evidence dossiers, in a later release."""
     print(f"claims {args.claims_command}: not yet available", file=sys.stderr)
     return 2
 
@@ -335,5 +410,6 @@ COMMANDS = {
     "show": cmd_claims_show,
     "approve": cmd_claims_approve,
     "withdraw": cmd_claims_withdraw,
-    "judge": cmd_claims_later,
+    "judge": cmd_claims_judge,
+    "add": cmd_claims_add,
 }
