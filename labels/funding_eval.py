@@ -3,7 +3,7 @@
     python -m labels.funding_eval LABELS.jsonl|DIR [...] [--data-dir DIR] [--errors N]
 
 LABELS are JSON lines ``{"pmid", "funding", "industry_authors", ...}`` (a folder: every
-``*.jsonl`` in it), as the labelling set in /work/labelling/funding asks of its labellers. The
+``*.jsonl`` in it), as docs/funding-labelling-guide.md asks of its labellers. The
 records themselves are read from the NLM files in ``--data-dir`` (default: the bundled
 ``data/pubmed``; plain or gzipped XML), by the project's own parser.
 """

@@ -7,7 +7,7 @@ sentence it came from. ``appraise.appraise(article, finding=, design=)`` runs th
 Everything is a pure function of the record; ``evaluate`` scores the rules against the
 hand-labelled set and is the only module that reads files.
 
-GUIDE (the full text, for labellers, is /work/labelling/appraisal/GUIDE.md):
+GUIDE (the full text, for labellers, is docs/appraisal-labelling-guide.md):
 
 - primary_outcome: only an outcome the abstract designates ("the primary outcome was ...",
   "... was the primary end point", a MAIN OUTCOME MEASURES section); otherwise none.

@@ -1,6 +1,6 @@
 """The answers the appraisal robots give: each carries the sentence it came from.
 
-The shapes mirror the labelling template of ``/work/labelling/appraisal/GUIDE.md`` so a rule's
+The shapes mirror the labelling template of ``docs/appraisal-labelling-guide.md`` so a rule's
 answer and a labeller's answer can be scored against each other field by field.
 """
 
