@@ -7,7 +7,9 @@ so they always show the same figures as ``models/training-report.json``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 FIELDS = ("conditions", "outcomes", "finding", "design", "drug", "routes", "sample_size")
@@ -150,3 +152,14 @@ def _bins(table: Sequence[Mapping[str, Any]]) -> str:
 
 def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
+
+
+SHIPPED_REPORT = Path(__file__).resolve().parent.parent / "models" / "training-report.json"
+
+
+def shipped_report(path: Path = SHIPPED_REPORT) -> dict[str, Any]:
+    """The shipped models' training report (``models/training-report.json``), or {}."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}

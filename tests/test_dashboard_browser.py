@@ -233,3 +233,17 @@ def test_the_app_keeps_working_while_a_nightly_load_runs(page, server: Served) -
     with Warehouse.open(server.db) as wh:
         assert wh.correction_rows() == read_inbox(server.db).corrections
         assert "finding" in {row["field"] for row in wh.correction_rows()}
+
+
+def test_review_queue_and_model_card_in_the_browser(page, server: Served) -> None:  # type: ignore[no-untyped-def]
+    """The review queue lists studies with labels open for review, each linked to its Study page,
+    and the Pipeline page shows the model card with the frozen-split figures."""
+    page.goto(f"{server.url}review")
+    page.get_by_text("Review queue", exact=True).first.wait_for()
+    page.get_by_text(
+        re.compile(r"studies with labels open for review|No labels wait for review")
+    ).wait_for()
+    shoot(page, "review-queue", 1300)
+    page.goto(f"{server.url}pipeline")
+    page.get_by_text("Model card", exact=False).first.wait_for()
+    page.get_by_text(re.compile("frozen-split figures")).wait_for()

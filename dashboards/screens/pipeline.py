@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +15,7 @@ from dashboards.data import read_frame, sync_pending
 from dashboards.evidence import model_metrics, runs_table
 from dashboards.inert import escape_markdown
 from dashboards.widgets import timed_page
-from labels.card import headline_table, model_card
+from labels.card import headline_table, model_card, shipped_report
 
 RUNS_SHOWN = 30
 QUARANTINE_SHOWN = 100
@@ -86,7 +87,13 @@ def _model(ctx: Context) -> None:
     versions = read_frame(ctx, "dash_model_versions")
     trained = versions[versions["trained_at"].notna()]
     if trained.empty:
-        st.caption("No trained model version recorded yet.")
+        report = shipped_report()
+        if not report.get("frozen_split"):
+            st.caption("No trained model version recorded yet.")
+            return
+        version = escape_markdown(str(report.get("model_version", "")))
+        st.markdown(f"Shipped model **{version}** (no retraining recorded in this warehouse).")
+        _card(report)
     else:
         current = trained.iloc[0]
         st.markdown(
@@ -95,10 +102,7 @@ def _model(ctx: Context) -> None:
         )
         report = json.loads(current["report"]) if current["report"] else {}
         if report.get("frozen_split"):
-            st.markdown("**Model card**: frozen-split figures (records never trained on)")
-            st.markdown(headline_table(report))
-            with st.expander("Whole model card: training data, per value, calibration, weaknesses"):
-                st.markdown(model_card(report))
+            _card(report)
         else:
             metrics = model_metrics(current["report"])
             if metrics.empty:
@@ -108,3 +112,10 @@ def _model(ctx: Context) -> None:
     st.caption("Labels in the data, by model version:")
     shown = versions.assign(version=versions["version"].fillna("(not classified)"))
     st.dataframe(shown[["version", "trained_at", "articles"]], hide_index=True)
+
+
+def _card(report: dict[str, Any]) -> None:
+    st.markdown("**Model card**: frozen-split figures (records never trained on)")
+    st.markdown(headline_table(report))
+    with st.expander("Whole model card: training data, per value, calibration, weaknesses"):
+        st.markdown(model_card(report))
