@@ -138,6 +138,7 @@ def claim_document(
         **_public_summary(claim, review),
         "support_meaning": SUPPORT_MEANINGS.get(claim.support),
         "regulatory": regulatory_notes(claim),
+        "support_by_form": support_by_form(claim),
         "evidence": {
             "studies": sum(claim.counts_by_design.values()),
             "counts_by_design": {k: int(v) for k, v in by_design(claim.counts_by_design)},
@@ -248,12 +249,38 @@ def claim_page(
         + "<h2>Evidence</h2>"
         f"<p>{studies} studies with {claim.participants:,} participants in all.</p>"
         f"{evidence_chart(claim.counts_by_design, claim.findings)}{_design_table(claim)}"
+        f"{_forms_table(claim)}"
         f"<h2>References</h2>{_references(claim.references)}"
         f"<h2>What the levels mean</h2>{_levels()}"
         f'<p class="meta">{escape(as_of)}Updated {escape(generated_at.date().isoformat())}. '
         f'Also as <a href="{escape(claim.claim_id)}.json">JSON</a>.{_dossier(review)}</p></main>'
     )
     return _page(claim.wording, body, config)
+
+
+def support_by_form(claim: ClaimSupport) -> list[dict[str, str]]:
+    """The support per drug form (IV racemic ketamine, esketamine nasal spray, other forms),
+    from the judged studies of each form, with the level in plain words."""
+    names = getattr(claim_records, "FORM_NAMES", {})
+    by_form = getattr(claim, "support_by_form", None) or {}
+    return [
+        {
+            "form": str(names.get(form, form.replace("_", " "))),
+            "support": SUPPORT_LABELS.get(status, status),
+        }
+        for form, status in by_form.items()
+    ]
+
+
+def _forms_table(claim: ClaimSupport) -> str:
+    rows = "".join(
+        f'<tr><th scope="row">{escape(r["form"])}</th><td>{escape(r["support"])}</td></tr>'
+        for r in support_by_form(claim)
+    )
+    if not rows:
+        return ""
+    head = '<tr><th scope="col">Drug form</th><th scope="col">Support</th></tr>'
+    return f"<h3>By drug form</h3><table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
 
 def _reviewed(review: Review) -> str:

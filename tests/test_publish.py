@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from claims.publish import write_site
 from claims.site import CSP, Review, render_site
 from claims.site_config import DEFAULT_DISCLAIMER, SiteConfigError, load_site_config
 from core.article import Article
-from core.claim import ClaimSupport
+from core.claim import FORM_NAMES, ClaimSupport
 from pubmed.parser import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ CLAIM_KEYS = {
     "dossier_sha256",
     "support_meaning",
     "regulatory",
+    "support_by_form",
     "disclaimer",
     "evidence",
     "references",
@@ -390,3 +392,21 @@ def test_two_publishes_leave_two_dated_versions(site: dict[str, str], tmp_path: 
     assert versions == ["20261127T034500Z", "20261128T034500Z"]
     assert out.resolve() == second.version.resolve() and second.previous == first.version
     assert (first.version / "index.html").read_text() == site["index.html"]
+
+
+def test_the_claim_page_splits_the_support_by_drug_form(claims: list[ClaimSupport]) -> None:
+    """Readers see which form of ketamine the judged evidence backs, not a pooled verdict only."""
+    approved = next(c for c in claims if c.claim_id == "rapid-relief")
+    split = dataclasses.replace(
+        approved, support_by_form={"esketamine_nasal": "supported", "iv_racemic": "insufficient"}
+    )
+    files = render_site([split], GENERATED)
+    page = files["claims/rapid-relief.html"]
+    assert "By drug form" in page
+    forms = json.loads(files["claims/rapid-relief.json"])["support_by_form"]
+    assert [f["support"] for f in forms] == ["Supported by the evidence", "Insufficient evidence"]
+    assert {f["form"] for f in forms} == {
+        FORM_NAMES["esketamine_nasal"],
+        FORM_NAMES["iv_racemic"],
+    }
+    assert all(escape(f["form"]) in page for f in forms)
