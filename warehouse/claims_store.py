@@ -95,7 +95,7 @@ class ClaimsMixin(WarehouseBase):
         """Store judgements (each needs its judgement_id); ones already held are skipped."""
         if not judgements:
             return 0
-        self._run("write", "claim_judgement_schema")  # an inbox made before judgements
+        self._run("raw", "92_claim_judgements")  # the same table in an inbox made before them
         before = {j.judgement_id for j in self.claim_judgements()}
         rows = [
             {f.name: getattr(j, f.name) for f in fields(Judgement)}

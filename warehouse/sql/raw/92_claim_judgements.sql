@@ -1,3 +1,5 @@
+-- The table of judgements, in the warehouse and in the inbox (the dashboard's own file), which
+-- holds them until they are merged.
 -- A person's judgement of one study for one claim, appended and never changed; the newest per
 -- (claim_id, pmid) counts. Keyed by claim and PMID, never by label, so relabelling and
 -- retraining leave it standing. judgement_id comes from the app (time-ordered, unique across
