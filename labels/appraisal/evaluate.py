@@ -4,7 +4,8 @@
 prints precision and recall (primary outcome, time point, comparators, effects), agreement and
 Cohen's kappa (bias hints, spin). The set is split in two halves by the SHA-256 of
 ``appraisal-split:<pmid>``: the rules were tuned on the lower half ("tune") only, so the
-"report" half gives the honest figure.
+"report" half gives the honest figure. Records of the second round (chunks from ``a007``),
+labelled after the rules were written, are all in the report half.
 """
 
 from __future__ import annotations
@@ -29,15 +30,26 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 LABELS = DATA / "labels" / "appraisal-labels.jsonl"
 
 
-def split_half(pmids: Iterable[str]) -> dict[str, str]:
-    """``tune`` for the lower half of the PMIDs by SHA-256, ``report`` for the rest."""
+SECOND_ROUND = "a007"  # the first chunk labelled after the rules were written
+
+
+def split_half(labels: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+    """``tune`` for the lower half of the first round's PMIDs by SHA-256, ``report`` for the rest."""
+    later = {p for p, rows in labels.items() if any(_second_round(r) for r in rows)}
     order = sorted(
-        set(pmids), key=lambda p: hashlib.sha256(f"appraisal-split:{p}".encode()).hexdigest()
+        set(labels) - later,
+        key=lambda p: hashlib.sha256(f"appraisal-split:{p}".encode()).hexdigest(),
     )
-    return {
+    halves = {
         p: ("tune" if i < len(order) // 2 + len(order) % 2 else "report")
         for i, p in enumerate(order)
     }
+    return halves | dict.fromkeys(later, "report")
+
+
+def _second_round(row: Mapping[str, Any]) -> bool:
+    chunk = str(row.get("chunk") or "")
+    return bool(re.fullmatch(r"a\d{3}", chunk)) and chunk >= SECOND_ROUND
 
 
 def read_labels(path: Path) -> dict[str, list[dict[str, Any]]]:
