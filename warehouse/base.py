@@ -315,7 +315,8 @@ class WarehouseBase:
             return None
         wh = cls(con, path, False)
         try:
-            wh._run("write", "correction_schema")
+            wh._run("raw", "70_label_corrections")
+            wh._run("raw", "90_claim_events")
             wh._run("write", "inbox_schema")
         except BaseException:
             wh.close()

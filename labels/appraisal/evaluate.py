@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ SECOND_ROUND = "a007"  # the first chunk labelled after the rules were written
 
 
 def split_half(labels: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
-    """``tune`` for the lower half of the first round's PMIDs by SHA-256, ``report`` for the rest."""
+    """``tune`` for the lower half of the first round by SHA-256, ``report`` for the rest."""
     later = {p for p, rows in labels.items() if any(_second_round(r) for r in rows)}
     order = sorted(
         set(labels) - later,

@@ -17,26 +17,6 @@ CREATE TABLE IF NOT EXISTS claims (
     synced_at TIMESTAMP NOT NULL
 );
 
--- Every decision the medical director made on a claim, appended and never changed.
--- event_id comes from the dashboard (time-ordered, unique across files), as for corrections.
-CREATE TABLE IF NOT EXISTS claim_events (
-    event_id BIGINT PRIMARY KEY,
-    claim_id VARCHAR NOT NULL,
-    action VARCHAR NOT NULL CHECK (action IN ('approve', 'edit', 'withdraw', 'grade')),
-    wording VARCHAR,
-    cited_pmids VARCHAR[],
-    grade VARCHAR,
-    reviewer VARCHAR NOT NULL CHECK (reviewer <> ''),
-    reason VARCHAR NOT NULL,
-    decided_at TIMESTAMP NOT NULL
-);
-
--- Added with approval integrity: what the director saw, an override's reason, and where the
--- decision was made. ADD COLUMN IF NOT EXISTS migrates files written before.
-ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS evidence_digest VARCHAR;
-ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS override_reason VARCHAR;
-ALTER TABLE claim_events ADD COLUMN IF NOT EXISTS channel VARCHAR;
-
 -- Added with claim kinds (issue 13): what kind of claim it is, and the drug forms it is about.
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'efficacy';
 ALTER TABLE claims ADD COLUMN IF NOT EXISTS forms VARCHAR[] DEFAULT [];
