@@ -49,6 +49,7 @@ from dashboards.evidence import claim_verified
 from dashboards.inert import escape_markdown
 from dashboards.records import article_from_row, plain
 from dashboards.screens.claim_bias import render_bias_hints
+from dashboards.screens.claim_effects import render_stated_effects
 from dashboards.screens.claim_evidence import render_judged_evidence
 from dashboards.taxonomy import display
 from dashboards.widgets import Identity, current_identity, timed_page
@@ -107,6 +108,7 @@ def render() -> None:
         _detail(ctx, claim, rows[0] if rows else None)
         generation = st.session_state.get(GENERATION_KEY, 0)
         render_judged_evidence(ctx, claim, identity, generation, _redraw)
+        render_stated_effects(ctx, claim)
         render_bias_hints(ctx, claim)  # beside the GRADE control in the form below
         _decision_form(ctx, claim, identity)
         _history(claim, merged, pending)
