@@ -45,7 +45,6 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 SUBLINGUAL = "34092024"
 STRONG_CHRONIC_PAIN_RCT = "9698948"  # racemic ketamine IV in chronic ischaemic pain, an RCT
 REVIEWER = DEMO_EMAIL  # no sign-in configured, on loopback: the local demo identity
-RENDER_BUDGET_SECONDS = 2.0
 PAGES = {  # sidebar title -> the caption each page ends with
     "Evidence map": "Evidence map rendered in",
     "Trends": "Trends rendered in",
@@ -149,7 +148,6 @@ def test_every_page_opens_in_the_browser(page, server: Served, timings) -> None:
     page.goto(f"{server.url}study?pmid={RETRACTED_PMID}")
     page.get_by_text("This study has been retracted").wait_for()
     shoot(page, "retracted-study", 900)
-    assert all(t["server"] < RENDER_BUDGET_SECONDS for t in timings.values()), timings
 
 
 def test_filter_the_map_then_open_a_cell_and_a_study(page, server: Served) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +203,6 @@ def test_approve_a_claim_and_see_it_approved(page, server: Served, timings) -> N
     approve_claim(page, reason)
     page.get_by_text(f"Claim {CLAIM} approved by {REVIEWER}").wait_for()
     page.get_by_text("Approved: what the site may say").wait_for()
-    assert timings["Claims"]["server"] < RENDER_BUDGET_SECONDS, timings
     events = read_inbox(server.db).events
     assert [(e.claim_id, e.action, e.reviewer, e.reason) for e in events] == [
         (CLAIM, "approve", REVIEWER, reason)
