@@ -34,6 +34,17 @@ TYPED = [
     "(",
     "a",
     "zzzz-not-a-word",
+    "ketamine, (IV)",
+    "p<0.001 randomized",
+    "95%",
+    "mg/kg)",
+    ".",
+    "ketamine.",
+    "-",
+    "'",
+    "±",
+    "(n",
+    "zzzz(not)here",
 ]
 
 

@@ -3,11 +3,15 @@
 The dashboards' search ("every word occurs in the title or abstract, anywhere, ignoring case")
 was a scan of every abstract: seconds at a million studies. DuckDB's fts extension downloads
 itself at first use, which this project cannot do, so the index is plain tables
-(raw/98_search_index.sql) queried by read/dash_search.sql. Tokens split the lower-cased text
-on everything but letters, digits, marks, '_', '\\'' and '-', keeping "treatment-resistant" and
-"alzheimer's" whole: a searched word made of those characters then lies inside one token, and
-the tokens containing it (a scan of the small vocabulary) name exactly the studies the scan
-found. The index is built in the snapshot copy only, so the live file never carries it.
+(raw/98_search_index.sql) queried by read/dash_search.sql. Its vocabulary holds two kinds of
+entry. Tokens (term_id > 0) split the lower-cased text on everything but letters, digits,
+marks, '_', '\'' and '-', keeping "treatment-resistant" and "alzheimer's" whole: a searched
+word made of those characters lies inside one token, and the tokens containing it (a scan of
+the small vocabulary) name exactly the studies the scan found. Chunks (term_id < 0) split the
+same text on ASCII white space only, which no searched word holds (the dashboard splits what
+is typed on white space), and are kept only if they hold some other character: a word such as
+"(IV)" or "p<0.05" lies inside one of them, so it is answered as exactly, without reading any
+abstract. The index is built in the snapshot copy only, so the live file never carries it.
 """
 
 from __future__ import annotations
