@@ -32,7 +32,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/parse_bench.py
-	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/ingest_bench.py --compare
+	$(BIN)/python bench/commands_bench.py
 	$(BIN)/python bench/classify_bench.py
 	$(BIN)/python bench/dashboard_bench.py
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from core.settings import DATA_DIR, DEFAULT_DB
@@ -21,8 +22,14 @@ class DemoRefused(RuntimeError):
     """The target file holds something the demo must not replace."""
 
 
-def run_demo(db_path: Path = DEFAULT_DB, port: int = 0) -> int:
-    """Serve the bundled records from a local stand-in, ingest them, and say where to look."""
+def run_demo(
+    db_path: Path = DEFAULT_DB, port: int = 0, api_ready: Callable[[], None] | None = None
+) -> int:
+    """Serve the bundled records from a local stand-in, ingest them, and say where to look.
+
+    ``api_ready`` waits for a Prefect server launched before the demo began (the command
+    line's), so that everything before the flow overlaps that server's start.
+    """
     from pipelines.fetch import ingest_flow
     from pubmed.standin.server import EutilsStandIn
     from pubmed.window import HISTORY_START
@@ -37,6 +44,8 @@ def run_demo(db_path: Path = DEFAULT_DB, port: int = 0) -> int:
             f"E-utilities stand-in serving {len(standin.pmids)} real PubMed records "
             f"at {standin.base_url}"
         )
+        if api_ready is not None:
+            api_ready()
         summary = ingest_flow(
             db_path=str(db_path),
             progress=sys.stderr.isatty(),

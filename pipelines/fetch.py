@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -23,9 +24,11 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from core.article import Article
 from core.settings import Settings
-from labels.shipped import classify_articles
+from labels.shipped import classify_articles, shipped_models
 from pipelines.claims_flow import deliver_alerts, refresh_claims, republish_site
+from pipelines.digests import Digester, model_key
 from pubmed.eutils import EutilsClient, EutilsRetryExhausted, check_reachable
 from pubmed.harvest import Promise, account, check_target, fetch_into_spool, promise
 from pubmed.spool import Spool, prune_stale
@@ -118,23 +121,47 @@ def fetch_batch(settings: Settings, spool: Spool, ids: list[str]) -> int:
     return fetch_into_spool(client_for(settings), spool, ids)
 
 
+_MODELS_LOCK = threading.Lock()  # one load of the shipped models, however many ask at once
+
+
+def warm_models() -> None:
+    """Load the shipped models on a side thread while the run waits on the network."""
+
+    def load() -> None:
+        with _MODELS_LOCK:
+            shipped_models()
+
+    threading.Thread(target=load, name="warm-models", daemon=True).start()
+
+
+def _label(articles: list[Article]) -> list[Article]:
+    if articles:
+        with _MODELS_LOCK:  # a warm-up still loading: wait for it instead of loading twice
+            shipped_models()
+    return classify_articles(articles)
+
+
 @task(cache_policy=NONE)
 def load_spool(
     settings: Settings, start: RunStart, spool: Spool, owed: Promise, requests: int
 ) -> dict[str, Any]:
     """Account for every promised PMID from the spool and load it all in one transaction."""
+    key = model_key()
+    digested = spool.digested(key)
     load = account(
         spool,
         owed,
         run_id=start.run_id,
         window=start.window,
         settings=settings,
-        label=classify_articles,
+        label=_label,
         requests=requests,
+        digest_key=key,
     )
     with Warehouse.open(settings.db_path) as wh:
         counts = wh.load_run(start.run_id, load)
-    return {**load.stats, **dataclasses.asdict(counts), "pending": len(load.pending or ())}
+    pending = len(load.pending or ())
+    return {**load.stats, **dataclasses.asdict(counts), "pending": pending, "digested": digested}
 
 
 def _query_key(queries: Mapping[str, str]) -> str:
@@ -142,20 +169,52 @@ def _query_key(queries: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def _wait_all(futures: Iterable[PrefectFuture], progress: bool, total: int) -> list[Any]:
-    """Wait for the fetches, with a progress bar on a terminal for long backfills."""
+def _wait_all(
+    futures: Iterable[PrefectFuture],
+    progress: bool,
+    total: int,
+    on_each: Callable[[], None] = lambda: None,
+) -> list[Any]:
+    """Wait for the fetches, calling ``on_each`` after each, with a progress bar on a
+    terminal for long backfills."""
     futures = list(futures)
+    results = []
     if not progress:
-        return [f.result() for f in futures]
+        for future in futures:
+            results.append(future.result())
+            on_each()
+        return results
     from rich.progress import Progress
 
-    results = []
     with Progress(transient=True) as bar:
         job = bar.add_task("fetching PubMed records", total=total)
         for future in futures:
             results.append(future.result())
+            on_each()
             bar.advance(job)
     return results
+
+
+def fetch_all(
+    fetch: Any, settings: Settings, spool: Spool, todo: list[list[str]], progress: bool
+) -> None:
+    """Fetch every batch; meanwhile worker processes parse and label the answers already
+    spooled (a backfill), or a thread loads the models (a few batches)."""
+    digester = Digester.for_run(spool, len(todo))
+    if digester is None:
+        if todo:
+            warm_models()
+        _wait_all([fetch.submit(settings, spool, b) for b in todo], progress, len(todo))
+        return
+    logger = get_run_logger()
+    try:
+        futures = [fetch.submit(settings, spool, b) for b in todo]
+        _wait_all(futures, progress, len(todo), on_each=digester.catch_up)
+        logger.info("fetched %d batches; waiting for their digests", len(todo))
+        digester.finish()
+        logger.info("digests done")
+    finally:
+        digester.close()
 
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
@@ -188,7 +247,7 @@ def ingest_flow(
         owed = promise(matches, start.owed)
         todo = batched(spool.missing(owed.pmids), settings.efetch_batch_size)
         logger.info("%d PMIDs promised, %d batches to fetch", len(owed.pmids), len(todo))
-        _wait_all([fetch.submit(settings, spool, b) for b in todo], progress, len(todo))
+        fetch_all(fetch, settings, spool, todo, progress)
         requests = client.request_count - requests_before
         summary = load_spool(settings, start, spool, owed, requests)
     except BaseException as exc:

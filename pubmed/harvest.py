@@ -5,8 +5,9 @@ what is still owed, and what is given up. Nothing promised is dropped silently.
   that is not a PMID is set aside to be quarantined, never sent.
 - ``fetch_into_spool``: one batch into the spool; an answer over the response cap is asked
   for again in halves, down to one id, and an id that alone is over the cap is recorded so.
-- ``collect``: every spooled answer parsed; a promised PMID that was never even requested
-  fails the run instead of completing it short.
+- ``collect``: every spooled answer parsed (or read from its digest, parsed and labelled
+  while later batches were fetched); a promised PMID that was never even requested fails
+  the run instead of completing it short.
 - ``settle``: what came back is resolved, what did not is owed again (attempts + 1) or, after
   ``max_nights`` runs, given up and quarantined with that reason; while anything is owed the
   watermark stays where the next window covers it again.
@@ -99,10 +100,17 @@ class Harvest:
     batches: list[RawBatch] = field(default_factory=list)
     returned: set[str] = field(default_factory=set)  # came back, in whatever form
     requested: set[str] = field(default_factory=set)
+    labelled: set[str] = field(default_factory=set)  # articles a digest brought labelled
 
 
-def collect(spool: Spool, owed: Promise, *, response_cap: int) -> Harvest:
-    """Parse every spooled answer; refuse to go on if a promised PMID was never requested."""
+def collect(
+    spool: Spool, owed: Promise, *, response_cap: int, digest_key: str | None = None
+) -> Harvest:
+    """Parse every spooled answer; refuse to go on if a promised PMID was never requested.
+
+    A part with a digest for ``digest_key`` (the labelling model's) is read from it instead:
+    the same records, already labelled.
+    """
     out = Harvest()
     seen: set[str] = set()
     for batch_no, part in enumerate(spool.parts()):
@@ -114,6 +122,12 @@ def collect(spool: Spool, owed: Promise, *, response_cap: int) -> Harvest:
         if part.body is None:
             continue
         out.batches.append(_raw_batch(batch_no, part))
+        digested = spool.digest(part, digest_key) if digest_key else None
+        if digested is not None:
+            for record in digested:
+                if _take(record, out, seen, owed.topics) and isinstance(record, Article):
+                    out.labelled.add(record.pmid)
+            continue
         with spool.open_body(part) as stream:
             for record in iter_records(stream):
                 _take(record, out, seen, owed.topics)
@@ -134,7 +148,8 @@ def _take(
     out: Harvest,
     seen: set[str],
     promised: Mapping[str, object],
-) -> None:
+) -> bool:
+    """Count one record in; True when it is an article the run will load."""
     if isinstance(record, Article):
         out.returned.add(record.pmid)
         # Loaded once, even if asked for twice (a rerun), and only if this run promised it
@@ -142,6 +157,7 @@ def _take(
         if record.pmid not in seen and record.pmid in promised:
             seen.add(record.pmid)
             out.articles.append(record)
+            return True
     elif isinstance(record, Deletion):
         out.returned.add(record.pmid)
         out.deletions.append(record.pmid)
@@ -149,6 +165,7 @@ def _take(
         if record.pmid:
             out.returned.add(record.pmid)
         out.quarantined.append(record)
+    return False
 
 
 def _raw_batch(batch_no: int, part: SpoolPart) -> RawBatch:
@@ -213,10 +230,12 @@ def account(
     settings: Settings,
     label: Callable[[list[Article]], list[Article]],
     requests: int,
+    digest_key: str | None = None,
 ) -> RunLoad:
     """Everything the run loads: its records labelled, its notices, failures and raw answers,
-    what it still owes and where the watermark may go."""
-    harvest = collect(spool, owed, response_cap=settings.max_response_bytes)
+    what it still owes and where the watermark may go. Digests for ``digest_key`` bring
+    their articles labelled; ``label`` labels the rest."""
+    harvest = collect(spool, owed, response_cap=settings.max_response_bytes, digest_key=digest_key)
     verdict = settle(
         harvest,
         owed,
@@ -226,7 +245,7 @@ def account(
         overlap_days=settings.overlap_days,
     )
     load = RunLoad(
-        articles=label(harvest.articles),
+        articles=_labelled(harvest, label),
         deletions=harvest.deletions,
         quarantined=[*harvest.quarantined, *verdict.given_up],
         batches=harvest.batches,
@@ -237,6 +256,13 @@ def account(
     )
     # feed None: owed since a backfill, the watermark stays unset and the next run backfills
     return load if verdict.watermark else dataclasses.replace(load, feed=None)
+
+
+def _labelled(harvest: Harvest, label: Callable[[list[Article]], list[Article]]) -> list[Article]:
+    """Every article labelled, in the harvest's order; only those no digest labelled are sent."""
+    todo = [a for a in harvest.articles if a.pmid not in harvest.labelled]
+    fresh = iter(label(todo))
+    return [a if a.pmid in harvest.labelled else next(fresh) for a in harvest.articles]
 
 
 def check_target(base_url: str, email: str, tool: str, demo_note: str | None) -> None:

@@ -20,16 +20,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         until = f"--until {args.until}" if args.until else f"today ({end})"
         raise UsageError(f"--since {args.since} is after {until}: the window would be empty")
     settings = Settings.from_env(db_path=args.db)
-    quiet_prefect(args.debug)
-    from pipelines.fetch import ingest_flow, preflight
+    from pipelines.prefect_api import early_prefect_api
 
-    preflight(settings)  # NCBI without a real e-mail, or into demo data: refused, nothing sent
-    summary = ingest_flow(
-        since=args.since,
-        until=args.until,
-        db_path=str(args.db) if args.db else None,
-        progress=sys.stderr.isatty(),
-    )
+    with early_prefect_api() as api:  # boots while the flow's libraries import
+        quiet_prefect(args.debug)
+        from pipelines.fetch import ingest_flow, preflight
+
+        preflight(settings)  # NCBI without a real e-mail, or into demo data: refused, nothing sent
+        api.wait_ready()
+        summary = ingest_flow(
+            since=args.since,
+            until=args.until,
+            db_path=str(args.db) if args.db else None,
+            progress=sys.stderr.isatty(),
+        )
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -83,10 +87,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core.settings import Settings
 
     db_path = Settings.from_env(db_path=args.db).db_path  # where later commands look
-    quiet_prefect(args.debug)
-    from pipelines.demo import run_demo
+    from pipelines.prefect_api import early_prefect_api
 
-    return run_demo(db_path=db_path, port=args.port)
+    with early_prefect_api() as api:  # boots while the demo imports and sets up
+        quiet_prefect(args.debug)
+        from pipelines.demo import run_demo
+
+        return run_demo(db_path=db_path, port=args.port, api_ready=api.wait_ready)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
