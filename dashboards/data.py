@@ -1,12 +1,14 @@
-"""The pages' reads: the published snapshot, one short read-only connection per cached load.
+"""The pages' reads: the published snapshot, through one read-only connection per snapshot.
 
-The app never opens the live warehouse to read and never holds a connection to a file between
-loads, so the nightly writer is never blocked by it. The marts are views over every article;
-so that filtering stays fast at a million studies, the app copies the small ones it filters
-(``COPIED``) into memory once per snapshot and corrections stamp, and reads the rest (one
-study, the text search) from the snapshot itself. The app's own corrections are handed to
-every load (``marts.dash_pending_corrections``), so they show before they are merged, and a
-newly published snapshot or a new correction shows on the next rerun.
+The app never opens the live warehouse to read, so the nightly writer is never blocked by it:
+the writer swaps a new snapshot in by renaming, and the app keeps one connection to the
+current snapshot (opening the file costs more than most reads of it), closing it when a newer
+one appears. The marts are views over every article; so that filtering stays fast at a
+million studies, the app copies the small ones it filters (``COPIED``) into memory once per
+snapshot and corrections stamp, and reads the rest (one study, the text search) from the
+snapshot itself. The app's own corrections are handed to every load
+(``marts.dash_pending_corrections``), so they show before they are merged, and a newly
+published snapshot or a new correction shows on the next rerun.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from dashboards.context import Context
 from dashboards.reads import COPIED, DASH_VIEWS, FILE_READS
 from warehouse.db import Warehouse
 from warehouse.inbox import read_inbox, try_merge_inbox
+from warehouse.snapshot_reader import ReaderClosed, SnapshotReader
 
 MERGE_RETRY_SECONDS = 30.0
+MAX_READERS = 4  # snapshot files held open at once (the app reads one; tests make many)
 CACHE_TTL_SECONDS = 3600  # stamps invalidate on change; this only bounds memory of old ones
 
 Stamp = tuple[int, int, int] | None
@@ -36,6 +40,9 @@ Stamp = tuple[int, int, int] | None
 # threads, and two transactions merging the same ids would conflict.
 _merge_lock = threading.Lock()
 _last_merge_attempt: dict[str, float] = {}
+# The connection kept per snapshot path, and the lock under which one is swapped for another.
+_readers: dict[str, SnapshotReader] = {}
+_readers_lock = threading.Lock()
 
 
 def file_stamp(path: Path) -> Stamp:
@@ -65,12 +72,43 @@ def _read(
     snapshot: str, db: str, stamp: tuple[Stamp, Stamp], name: str, params: dict[str, Any]
 ) -> pd.DataFrame:
     if name in FILE_READS:
-        with Warehouse.open(snapshot, read_only=True) as wh:
-            wh.set_pending_corrections(_pending(db, stamp[1]))
-            return wh.query_frame(name, params)
+        return read_snapshot(Path(snapshot), name, params, _pending(db, stamp[1]))
     copy = _memory_copy(snapshot, db, stamp)
     with copy.lock:
         return copy.warehouse.query_frame(name, params)
+
+
+def read_snapshot(
+    snapshot: Path, name: str, params: dict[str, Any], pending: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """A named read from the current snapshot, on the connection kept for it."""
+    while True:
+        try:
+            frame: pd.DataFrame = snapshot_reader(snapshot).query_frame(name, params, pending)
+            return frame
+        except ReaderClosed:  # a newer snapshot replaced it meanwhile: read that one
+            continue
+
+
+def snapshot_reader(snapshot: Path) -> SnapshotReader:
+    """The connection to the snapshot file as it is now, opened at most once per file.
+
+    A held one whose file was replaced is closed first, since DuckDB would otherwise hand
+    the new connect() the old file's database.
+    """
+    stamp = file_stamp(snapshot)
+    key = str(snapshot)
+    with _readers_lock:
+        held = _readers.get(key)
+        if held is not None and held.stamp == stamp and not held.closed:
+            return held
+        if held is not None:
+            del _readers[key]
+            held.close()
+        while len(_readers) >= MAX_READERS:
+            _readers.pop(next(iter(_readers))).close()
+        reader = _readers[key] = SnapshotReader(snapshot, stamp)
+        return reader
 
 
 @dataclass(frozen=True)
@@ -100,8 +138,7 @@ def snapshot_views(ctx: Context) -> frozenset[str]:
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL_SECONDS)
 def _views(snapshot: str, stamp: Stamp) -> frozenset[str]:
-    with Warehouse.open(snapshot, read_only=True) as wh:
-        return frozenset(wh.query_frame("dash_views")["view_name"])
+    return frozenset(read_snapshot(Path(snapshot), "dash_views", {}, [])["view_name"])
 
 
 def ensure_ready(ctx: Context) -> str:
