@@ -18,27 +18,20 @@ from pubmed.files import open_xml
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """PubMed XML to one JSON record per line; quarantined records are reported on stderr."""
-    from core.article import LABEL_FIELDS, Article, Deletion
-    from pubmed.parser import PubmedXMLError, iter_records
+    from pipelines.cli.parse_lines import Helper, rendered_batches
+    from pubmed.parser import PubmedXMLError
 
-    hidden = {*LABEL_FIELDS, "key_finding", "confidence", "model_version", "needs_review"}
     status = 0
     with ExitStack() as stack:
         out = output_stream(args.out, stack)
+        helper = stack.enter_context(Helper())  # started only for a file of several batches
         for path in args.files:
             try:
                 with open_xml(Path(path)) as stream:
-                    for record in iter_records(stream):
-                        if isinstance(record, Article):
-                            data = record.to_json()
-                            write_jsonl(out, {k: v for k, v in data.items() if k not in hidden})
-                        elif isinstance(record, Deletion):
-                            write_jsonl(out, record.to_json())
-                        else:
-                            print(
-                                f"{path}: quarantined {record.pmid or '?'}: {record.reason}",
-                                file=sys.stderr,
-                            )
+                    for text, notes in rendered_batches(stream, helper):
+                        out.write(text)
+                        for pmid, reason in notes:
+                            print(f"{path}: quarantined {pmid or '?'}: {reason}", file=sys.stderr)
             except (PubmedXMLError, OSError, EOFError) as exc:
                 print(f"{path}: error: {exc}", file=sys.stderr)
                 status = 1
