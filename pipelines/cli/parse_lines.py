@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import pickle
@@ -38,7 +39,9 @@ from pubmed.parser import OversizedRecord, parse_chunk, split_chunks
 
 HIDDEN = frozenset({*LABEL_FIELDS, "key_finding", "confidence", "model_version", "needs_review"})
 SHOWN = tuple(f.name for f in dataclasses.fields(Article) if f.name not in HIDDEN)
-BATCH_RECORDS = 128  # ~1.4 MB of XML: ~40 ms of work, small next to a pipe's cost per batch
+BATCH_RECORDS = 128  # ~1.4 MB of XML, ~40 ms of work; or fewer records, up to BATCH_BYTES:
+BATCH_BYTES = 384 << 10  # two batches in flight fit the helper's 1 MB pipe (PIPE_BYTES)
+PIPE_BYTES = 1 << 20  # Linux's default cap for a pipe; writes into it need no reader awake
 HELPER_DEPTH = 2  # batches the helper holds: one in work, one waiting
 MAX_PENDING = 8  # batches between the stream and the output, at most
 
@@ -103,13 +106,14 @@ def rendered_batches(stream: BinaryIO, helper: Helper | None = None) -> Iterator
     pending: deque[tuple[Rendered | None, list[Chunk]]] = deque()
     batch: list[Chunk] = []
     error: Exception | None = None
-    full = 0
+    full = size = 0
     try:
         for chunk in split_chunks(stream):
             batch.append(chunk)
-            if len(batch) >= BATCH_RECORDS:
+            size += len(chunk) if isinstance(chunk, bytes) else len(chunk.head)
+            if len(batch) >= BATCH_RECORDS or size >= BATCH_BYTES:
                 pending.append(_assign(batch, helper if full else None))  # small files: 1 process
-                batch, full = [], full + 1
+                batch, size, full = [], 0, full + 1
                 while pending and (pending[0][0] is not None or (helper and helper.ready())):
                     yield _take(pending.popleft(), helper)
                 while len(pending) > MAX_PENDING:
@@ -196,6 +200,8 @@ class Helper:
         except OSError:
             self.failed = True
             return False
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            _widen(pipe)
         threading.Thread(target=self._collect, daemon=True).start()
         return True
 
@@ -223,6 +229,15 @@ class Helper:
 
 
 _HEADER = struct.Struct("!Q")
+
+
+def _widen(pipe: IO[bytes] | None) -> None:
+    """Make a pipe hold two batches: with 64 kB, each batch's write waits for the reader's
+    thread to get the GIL once per 64 kB, and the two processes spend more time waiting than
+    working."""
+    if pipe is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):  # over /proc/sys/fs/pipe-max-size: keep the default
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _send(pipe: IO[bytes], value: Any) -> None:
