@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -61,16 +62,29 @@ def main() -> int:
         EutilsStandIn(records=records, api_keys={KEY}) as standin,
     ):
         os.environ["EUTILS_BASE_URL"] = standin.base_url
-        modes = {"digest": ("parsed and labelled while fetching (digest workers)", "")}
+        modes = {
+            "digest": ("parsed and labelled while fetching (a worker process and a thread)", "")
+        }
         if args.compare:
-            modes["at-load"] = ("parsed at load, as before (EVIDENCE_DIGEST_WORKERS=0)", "0")
+            modes["at-load"] = ("parsed at load, as before (EVIDENCE_DIGEST_WORKERS=off)", "off")
         for name, (mode, workers) in modes.items():
             os.environ["EVIDENCE_DIGEST_WORKERS"] = workers
             standin.clear_log()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds()
             summary = ingest_flow(until=date(1990, 12, 31), db_path=str(work / f"{name}.duckdb"))
             report(mode, time.perf_counter() - started, summary, standin, args.batch)
+            used = cpu_seconds() - cpu
+            print(
+                f"CPU:              {used:.1f} s (this process with the stand-in, and the workers)"
+            )
     return 0
+
+
+def cpu_seconds() -> float:
+    """User and system CPU of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def report(mode: str, wall: float, summary: dict, standin: object, batch: int) -> None:

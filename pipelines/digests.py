@@ -14,6 +14,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from labels.shipped import classify_articles, shipped_models
 from pubmed.parser import iter_records
 from pubmed.spool import Spool
 
-# Below this many batches the workers' start (~3-5 CPU-s each: scikit-learn and the model)
-# costs more than parsing in the load does: nightly runs fetch a batch or two.
-MIN_BATCHES = 8
+# A worker process pays ~5-18 CPU-s to start (scikit-learn and the model, more on a loaded
+# machine), as much as parsing 5,000-15,000 records: below this many batches the thread alone
+# digests. Below MIN_BATCHES a run is a night's batch or two, parsed at load.
+MIN_BATCHES = 2
+PROCESS_MIN_BATCHES = 25
 MAX_WORKERS = 4
 
 _log = logging.getLogger(__name__)
@@ -37,7 +40,8 @@ def model_key(path: Path = DEFAULT_MODEL_PATH) -> str:
 
 
 def digest_part(root: str, name: str, key: str) -> int:
-    """In a worker: parse one spooled part, label its articles, keep them beside it."""
+    """Parse one spooled part, label its articles, keep them beside it (in a worker process
+    or on the helper thread)."""
     spool = Spool(Path(root))
     part = spool.part(name)
     if part.body is None:  # an id whose answer alone passed the cap: nothing to parse
@@ -54,42 +58,96 @@ def _warm() -> None:
     shipped_models()
 
 
+def worker_count(batches: int) -> int | None:
+    """Worker processes for a run of ``batches``; None: no digests at all.
+
+    ``EVIDENCE_DIGEST_WORKERS``: ``off``, or how many processes beside the helper thread
+    (``0``: the thread alone). Unset: one process on a machine with two or more CPUs and a
+    backfill big enough to repay its start; a second would take the CPU the thread and the
+    fetching need.
+    """
+    setting = os.environ.get("EVIDENCE_DIGEST_WORKERS", "").strip().lower()
+    if setting == "off" or batches < MIN_BATCHES:
+        return None
+    if setting.isdigit():
+        return min(int(setting), MAX_WORKERS, batches)
+    return 1 if (os.cpu_count() or 1) >= 2 and batches >= PROCESS_MIN_BATCHES else 0
+
+
 class Digester:
-    """A spawn process pool that digests each finished part of one spool once."""
+    """Digests each finished part of one spool once: worker processes (spawned) take the
+    parts from the oldest, a thread of this process takes them from the newest."""
 
     def __init__(self, spool: Spool, key: str, workers: int) -> None:
         self.spool, self.key = spool, key
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm)
+        self._pool = None
+        if workers:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm)
         self._futures: dict[str, Future[int]] = {}
+        self._lock = threading.Lock()
+        self._fetched = threading.Event()
+        self._helper = threading.Thread(target=self._help, name="digest-helper", daemon=True)
+        self._helper.start()
 
     @classmethod
     def for_run(cls, spool: Spool, batches: int) -> Digester | None:
-        """A digester when the run fetches enough batches to repay starting one, else None."""
-        setting = os.environ.get("EVIDENCE_DIGEST_WORKERS", "").strip()
-        workers = int(setting) if setting.isdigit() else min(MAX_WORKERS, os.cpu_count() or 1)
-        if batches < MIN_BATCHES or workers < 1:
-            return None
-        return cls(spool, model_key(), min(workers, batches))
+        """A digester when the run fetches enough batches to repay one, else None."""
+        workers = worker_count(batches)
+        return None if workers is None else cls(spool, model_key(), workers)
 
     def catch_up(self) -> None:
-        """Hand every finished part not yet handed out to the workers."""
-        for name in self.spool.part_names():
-            if name not in self._futures:
-                self._futures[name] = self._pool.submit(
-                    digest_part, str(self.spool.root), name, self.key
-                )
+        """Hand every finished part not yet handed out to the workers (or the thread)."""
+        with self._lock:
+            for name in self.spool.part_names():
+                if name in self._futures:
+                    continue
+                if self._pool is None:
+                    self._futures[name] = Future()  # the thread's: pending until it takes it
+                else:
+                    root = str(self.spool.root)
+                    self._futures[name] = self._pool.submit(digest_part, root, name, self.key)
 
     def finish(self) -> None:
-        """Wait for every part handed out; a failed digest only means that part is parsed
-        at load time."""
+        """Once the last batch is in: digest what is left, the thread and the workers together;
+        a failed digest only means that part is parsed at load time."""
         self.catch_up()
-        wait(self._futures.values())
-        for name, future in self._futures.items():
+        self._fetched.set()
+        self._helper.join()
+        running = {n: f for n, f in self._futures.items() if not f.cancelled()}
+        wait(running.values())
+        for name, future in running.items():
             if future.exception() is not None:
                 _log.warning("no digest for %s (parsed at load): %s", name, future.exception())
         self.close()
 
     def close(self) -> None:
-        """Stop the workers; parts not started yet are left to the load."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers and the thread; parts not started yet are left to the load."""
+        self._fetched.set()
+        with self._lock:
+            for future in self._futures.values():
+                future.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _take_newest(self) -> str | None:
+        """The newest part no worker has started, now the thread's; None if there is none."""
+        with self._lock:
+            for name, future in reversed(self._futures.items()):
+                # cancel() is True again for a future already cancelled, i.e. already taken
+                if not future.cancelled() and future.cancel():
+                    return name
+        return None
+
+    def _help(self) -> None:
+        while True:
+            name = self._take_newest()
+            if name is None:
+                if self._fetched.is_set():
+                    return
+                self._fetched.wait(0.2)
+                continue
+            try:
+                digest_part(str(self.spool.root), name, self.key)
+            except Exception as exc:  # the load parses this part instead
+                _log.warning("no digest for %s (parsed at load): %s", name, exc)

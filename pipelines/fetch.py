@@ -29,8 +29,14 @@ from core.settings import Settings
 from labels.shipped import classify_articles, shipped_models
 from pipelines.claims_flow import deliver_alerts, refresh_claims, republish_site
 from pipelines.digests import Digester, model_key
-from pubmed.eutils import EutilsClient, EutilsRetryExhausted, check_reachable
-from pubmed.harvest import Promise, account, check_target, fetch_into_spool, promise
+from pubmed.eutils import EutilsClient, EutilsRetryExhausted
+from pubmed.harvest import (
+    Promise,
+    account,
+    check_target,
+    fetch_into_spool,
+    promise,
+)
 from pubmed.spool import Spool, prune_stale
 from pubmed.topics import load_topics
 from pubmed.window import Window, batched, plan_window
@@ -68,17 +74,6 @@ class RunStart:
     run_id: str
     window: Window
     owed: tuple[PendingPmid, ...]
-
-
-def preflight(settings: Settings) -> None:
-    """Before starting Prefect: refuse what NCBI or the warehouse must not get, and say at
-    once when the server cannot be reached (a connection is opened, nothing is sent)."""
-    demo = None
-    if settings.db_path.exists():
-        with Warehouse.open(settings.db_path) as wh:
-            demo = wh.demo_note()
-    check_target(settings.eutils_base_url, settings.email, settings.tool, demo)
-    check_reachable(settings.eutils_base_url, attempts=settings.connect_retries + 1)
 
 
 @task(cache_policy=NONE)

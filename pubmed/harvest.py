@@ -23,11 +23,18 @@ from datetime import date, datetime
 
 from core.article import Article, Deletion, Quarantined
 from core.settings import Settings
-from pubmed.eutils import EutilsClient, ResponseTooLarge, check_identity, is_ncbi
+from pubmed.eutils import (
+    EutilsClient,
+    ResponseTooLarge,
+    check_identity,
+    check_reachable,
+    is_ncbi,
+)
 from pubmed.parser import iter_records
 from pubmed.replies import EutilsConfigError, is_pmid
 from pubmed.spool import Spool, SpoolPart
 from pubmed.window import Window, next_watermark
+from warehouse.db import Warehouse
 from warehouse.loads import PendingPmid, RawBatch, RunLoad
 
 NOT_RETURNED = "requested from efetch on {n} runs and never returned (deleted or withdrawn?)"
@@ -274,3 +281,14 @@ def check_target(base_url: str, email: str, tool: str, demo_note: str | None) ->
             "into it: pass --db PATH (or EVIDENCE_DB) for the real warehouse, or delete the "
             "demo file"
         )
+
+
+def preflight(settings: Settings) -> None:
+    """Before Prefect or anything else starts: refuse what NCBI or the warehouse must not get,
+    and say at once when the server cannot be reached (a connection is opened, nothing sent)."""
+    demo = None
+    if settings.db_path.exists():
+        with Warehouse.open(settings.db_path) as wh:
+            demo = wh.demo_note()
+    check_target(settings.eutils_base_url, settings.email, settings.tool, demo)
+    check_reachable(settings.eutils_base_url, attempts=settings.connect_retries + 1)

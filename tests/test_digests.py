@@ -1,7 +1,8 @@
-"""Backfill overlap: each spooled efetch answer is parsed and labelled by spawned worker
-processes while later batches are fetched, and the load reads those digests. What is loaded
-never depends on whether a digest was there: a run with the workers and one without store the
-same records with the same labels, and a digest that is stale, foreign or cut short is ignored."""
+"""Backfill overlap: each spooled efetch answer is parsed and labelled (by a spawned worker
+process and a thread) while later batches are fetched, and the load reads those digests.
+What is loaded never depends on whether a digest was there: a run with digests and one
+without store the same records with the same labels, and a digest that is stale, foreign or
+cut short is ignored."""
 
 from __future__ import annotations
 
@@ -66,14 +67,21 @@ def test_collect_takes_digested_articles_labelled_and_ignores_a_broken_digest(tm
     assert harvest.articles == articles, "parsed from the body instead, to be labelled at load"
 
 
-def test_the_digester_digests_each_finished_part_in_spawned_workers(tmp_path):
+@pytest.mark.parametrize("workers", [0, 1], ids=["the thread alone", "a spawned worker too"])
+def test_the_digester_digests_each_finished_part(tmp_path, workers):
     spool, articles = spool_of_demo_records(tmp_path)
-    digester = Digester.for_run(spool, batches=50)
-    assert digester is not None
+    digester = Digester(spool, model_key(), workers)
+    digester.catch_up()
     digester.finish()
     (part,) = spool.parts()
     assert spool.digest(part, model_key()) == classify_articles(articles)
-    assert Digester.for_run(spool, batches=1) is None, "a nightly batch or two is parsed at load"
+
+
+def test_a_nights_single_batch_gets_no_digester(tmp_path, monkeypatch):
+    monkeypatch.delenv("EVIDENCE_DIGEST_WORKERS", raising=False)
+    assert Digester.for_run(Spool(tmp_path), batches=1) is None
+    monkeypatch.setenv("EVIDENCE_DIGEST_WORKERS", "off")
+    assert Digester.for_run(Spool(tmp_path), batches=500) is None
 
 
 def stored(db: Path) -> list[Article]:
@@ -93,7 +101,7 @@ def test_a_backfill_with_digest_workers_stores_what_one_without_them_stores(
     with EutilsStandIn(records=ketamine_records(), retry_after=0.05) as standin:
         monkeypatch.setenv("EUTILS_BASE_URL", standin.base_url)
         runs = {}
-        for name, workers in (("with", "2"), ("without", "0")):
+        for name, workers in (("with", "1"), ("without", "off")):
             monkeypatch.setenv("EVIDENCE_DIGEST_WORKERS", workers)
             runs[name] = ingest_flow(until=UNTIL, db_path=str(tmp_path / f"{name}.duckdb"))
     assert runs["with"]["digested"] == -(-runs["with"]["searched"] // 2) >= MIN_BATCHES

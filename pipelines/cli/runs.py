@@ -21,12 +21,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"--since {args.since} is after {until}: the window would be empty")
     settings = Settings.from_env(db_path=args.db)
     from pipelines.prefect_api import early_prefect_api
+    from pubmed.harvest import preflight
 
+    preflight(settings)  # NCBI without a real e-mail, or into demo data: refused, nothing sent
     with early_prefect_api() as api:  # boots while the flow's libraries import
         quiet_prefect(args.debug)
-        from pipelines.fetch import ingest_flow, preflight
+        from pipelines.fetch import ingest_flow
 
-        preflight(settings)  # NCBI without a real e-mail, or into demo data: refused, nothing sent
         api.wait_ready()
         summary = ingest_flow(
             since=args.since,
