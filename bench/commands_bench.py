@@ -83,6 +83,7 @@ def main() -> int:
     env.update(
         PREFECT_HOME=str(work / "prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",  # as the command line sets it
         PYTHONPATH=str(REPO),
     )
     first = timed([sys.executable, "-c", BARE_FLOW], env)  # migrates the fresh Prefect home

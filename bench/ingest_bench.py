@@ -63,7 +63,7 @@ def main() -> int:
     ):
         os.environ["EUTILS_BASE_URL"] = standin.base_url
         modes = {
-            "digest": ("parsed and labelled while fetching (a worker process and a thread)", "")
+            "digest": ("parsed and labelled while fetching (a thread of the flow process)", "")
         }
         if args.compare:
             modes["at-load"] = ("parsed at load, as before (EVIDENCE_DIGEST_WORKERS=off)", "off")

@@ -24,11 +24,8 @@ from labels.shipped import classify_articles, shipped_models
 from pubmed.parser import iter_records
 from pubmed.spool import Spool
 
-# A worker process pays ~5-18 CPU-s to start (scikit-learn and the model, more on a loaded
-# machine), as much as parsing 5,000-15,000 records: below this many batches the thread alone
-# digests. Below MIN_BATCHES a run is a night's batch or two, parsed at load.
+# Below this many batches a run is a night's batch or two: parsed at load, as before.
 MIN_BATCHES = 2
-PROCESS_MIN_BATCHES = 25
 MAX_WORKERS = 4
 
 _log = logging.getLogger(__name__)
@@ -62,16 +59,17 @@ def worker_count(batches: int) -> int | None:
     """Worker processes for a run of ``batches``; None: no digests at all.
 
     ``EVIDENCE_DIGEST_WORKERS``: ``off``, or how many processes beside the helper thread
-    (``0``: the thread alone). Unset: one process on a machine with two or more CPUs and a
-    backfill big enough to repay its start; a second would take the CPU the thread and the
-    fetching need.
+    (``0``, the default: the thread alone). The thread costs nothing to start and does on the
+    idle CPU what the load would do later; a process adds a second core but pays ~5-18 CPU-s
+    to start, which on a shared 2-core machine cost more than it saved (measured in
+    bench/ingest_bench.py: 46 CPU-s more, 2.2x the wall time, with one worker).
     """
     setting = os.environ.get("EVIDENCE_DIGEST_WORKERS", "").strip().lower()
     if setting == "off" or batches < MIN_BATCHES:
         return None
     if setting.isdigit():
         return min(int(setting), MAX_WORKERS, batches)
-    return 1 if (os.cpu_count() or 1) >= 2 and batches >= PROCESS_MIN_BATCHES else 0
+    return 0
 
 
 class Digester:
