@@ -17,7 +17,7 @@ KNOWN_WEAKNESSES = (
     "The labelled corpus holds few ketamine studies (66 ketamine, 7 esketamine, 1 arketamine "
     "records): drug and routes are rules, and their figures on the frozen split rest on 14 "
     "ketamine records.",
-    "finding is weakest on `negative` and `mixed` (few examples: 181 and 137 of 3,787): read "
+    "finding is weakest on `negative` and `mixed` (few examples: 270 and 213 of 4,987): read "
     "those answers, and every answer flagged for review, before relying on them.",
     "outcomes `durability` and `suicidality` are rare in the corpus and often missed.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"
@@ -54,8 +54,11 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         "Scikit-learn classifiers (class-balanced logistic regression over TF-IDF of the title, "
         "abstract and conclusion sentence, plus cue features) for conditions, outcomes, "
         "finding and design; finding is a gate (does the study report an intervention's "
-        "effect?) times a direction model (positive, negative or mixed), with class weights "
-        "chosen by cross-validation to favour negative and mixed results; rules for drug, "
+        "effect?) times a direction model (positive, negative or mixed) that also reads how the "
+        'conclusion and abstract word the result ("did not differ", "no significant", '
+        '"failed to", "non-inferior", hedges), with class weights chosen by '
+        "cross-validation to favour negative and mixed results; PubMed's Case Reports type and "
+        "stated designs are read by rule before the design classifier; rules for drug, "
         "routes, sample size and the key finding. Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",

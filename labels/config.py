@@ -25,7 +25,7 @@ class ModelConfig:
     """Hyperparameters. Values come from 5-fold cross-validation on the corpus's training part
     (models/cv-report.json); the frozen test split never chose one."""
 
-    feature_version: int = 4  # bump when document() or the cue patterns change meaning
+    feature_version: int = 5  # bump when document() or the cue patterns change meaning
     word_max_features: int = 30000
     title_max_features: int = 6000
     conclusion_max_features: int = 6000
@@ -36,7 +36,7 @@ class ModelConfig:
             "finding": 2.0,  # the direction model (positive / negative / mixed)
             "finding_gate": 16.0,  # whether the study reports an intervention's effect at all
             "conditions": 4.0,
-            "outcomes": 2.0,
+            "outcomes": 8.0,
         }
     )
     distant_weight: float = 0.25
@@ -46,9 +46,9 @@ class ModelConfig:
     field_blocks: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: {
             "design": ("text", "title", "index", "design_cues"),
-            "finding": ("text", "conclusion", "finding_cues", "design_cues"),
+            "finding": ("text", "conclusion", "finding_cues", "design_cues", "direction_cues"),
             "finding_gate": ("text", "title", "index", "conclusion", "finding_cues", "design_cues"),
-            "conditions": ("text", "title", "index", "topic_cues"),
+            "conditions": ("text", "title", "index", "topic_cues", "conclusion"),
             "outcomes": ("text", "title", "topic_cues", "design_cues"),
         }
     )
@@ -56,6 +56,9 @@ class ModelConfig:
     # recall, never below this out-of-fold accuracy (2026.12-6d90bc5146 had 0.747 in CV; the
     # margin covers choosing and scoring on the same predictions).
     finding_accuracy_floor: float = 0.76
+    # ... and never by discounting `positive` below 1: on the 4,387-record corpus the search
+    # chose 0.8, which turned a hand-checked positive trial (10895748) negative.
+    finding_positive_weight_min: float = 1.0
     rct_threshold: float = 0.2
     threshold: float = 0.5
     cv_folds: int = 5  # out-of-fold predictions give thresholds, calibration, the CV report

@@ -157,11 +157,96 @@ _FINDING_CUES: tuple[tuple[str, str, str], ...] = (
         r"partial|limited|further studies|further research",
     ),
 )
+# How the conclusion and the abstract word the main result, per phrase family (the guide's
+# "did not differ", "no significant", "failed to", "comparable to placebo", "non-inferior"):
+# matched on the views' word pairs, for the direction model.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (
+        "neg_verb",
+        r"^(?:did|does|do|was|were) not$|^not (?:differ|improve|reduce|change|affect|"
+        r"alter|increase|decrease|prevent|show|result|lead|produce|enhance|influence)",
+    ),
+    (
+        "neg_no_effect",
+        r"^no (?:statistically|significant|difference|differences|effect|effects|"
+        r"improvement|change|changes|reduction|benefit|increase|decrease|better|advantage|"
+        r"evidence|association|clinical|additional)$",
+    ),
+    ("neg_not_significant", r"^not (?:statistically|significant|significantly)$|^nonsignificant"),
+    ("neg_failed", r"^failed to$|^fail to$|^failed$|^unable to$"),
+    (
+        "neg_like_control",
+        r"^(?:comparable|similar) (?:to|with)$|^not superior$|^no better$|"
+        r"^similar$|^comparable$|^ineffective$|^not effective$|^lack of$",
+    ),
+    (
+        "pos_significant",
+        r"^significantly (?:improv|reduc|decreas|increas|better|greater|lower|"
+        r"higher|superior|attenuat|prevent)",
+    ),
+    (
+        "pos_effective",
+        r"^(?:is|was|were|are) (?:effective|efficacious|superior|safe)$|"
+        r"^effective$|^efficacious$|^superior$",
+    ),
+    ("pos_tolerated", r"^well(?:-| )tolerated$|^safe and$|^and effective$|^safe$"),
+    ("pos_noninferior", r"^non-?inferior|^not inferior$|^equivalent$|^noninferiority$"),
+    (
+        "pos_verb",
+        r"^(?:improved|reduced|decreased|attenuated|prevented|alleviated|reversed|"
+        r"ameliorated|enhanced|protected)$",
+    ),
+    ("pos_promising", r"^promising$|^beneficial$|^potential (?:therapeutic|treatment)$"),
+    ("mix_contrast", r"^however$|^but not$|^although$|^whereas$"),
+    (
+        "mix_inconclusive",
+        r"^inconclusive$|^mixed$|^inconsistent$|^conflicting$|^unclear$|"
+        r"^insufficient$",
+    ),
+    ("mix_transient", r"^transient$|^only (?:at|in|for|on)$|^short-lived$|^transiently$"),
+    (
+        "mix_further",
+        r"^further (?:studies|research|trials|investigation)$|^larger "
+        r"(?:studies|trials)$|^warrant",
+    ),
+    ("mix_hedge", r"^may$|^might$|^could$|^suggest|^preliminary$|^pilot$"),
+    ("mix_limited", r"^limited$|^low-quality$|^modest$|^small$"),
+    (
+        "harm",
+        r"^(?:adverse|toxic|toxicity|harm|harmful|deficits?|impair(?:s|ed|ment)?|"
+        r"neurotoxic|damage|induced)$|^risk of$|^increased risk$",
+    ),
+    (
+        "intervention",
+        r"^(?:treated|treatment|therapy|administ\w+|received|infusion|doses?|"
+        r"dosing|placebo|randomized|trial|intervention|efficacy|supplementation|injection|surgery|"
+        r"procedure|program|vaccine)$",
+    ),
+    ("compared", r"^versus$|^vs$|^compared (?:with|to)$|^control group$"),
+    (
+        "none_association",
+        r"^associated with$|^association$|^prevalence$|^correlat|^predict|"
+        r"^risk factors?$",
+    ),
+    ("none_protocol", r"^protocol$|^we will$|^will be$"),
+    (
+        "none_psychometric",
+        r"^reliab|^validity$|^psychometric|^diagnostic accuracy$|"
+        r"^sensitivity and$",
+    ),
+    ("none_review", r"^we review$|^this review$|^overview$|^we discuss$|^discussed$"),
+)
+_DIRECTION_CUES: tuple[tuple[str, str, str], ...] = tuple(
+    (f"{view}_{name}", view, pattern)
+    for view in ("conclusion", "text")
+    for name, pattern in _PHRASES
+)
 # Topics per condition and outcome; a condition counts where it is the study's target.
 _TOPICS: tuple[tuple[str, str], ...] = (
     (
         "depression",
-        r"depress|antidepress|^mdd$|^trd$|dysthymi|bipolar|mood disorder|melanchol|"
+        # not bipolar disorder in general (the guide: only bipolar depression, read by depress)
+        r"depress|antidepress|^mdd$|^trd$|dysthymi|mood disorder|melanchol|"
         r"anhedoni|forced swim|tail suspension|learned helplessness",
     ),
     ("anxiety", r"anxi|panic|phobi|^gad$|elevated plus|worry"),
@@ -214,12 +299,13 @@ CUE_NAMES = {
     "design_cues": (*(c[0] for c in _CUES), *(f"drug_{d}" for d in DRUGS), "no_abstract"),
     "finding_cues": tuple(c[0] for c in _FINDING_CUES),
     "topic_cues": tuple(f"{t}_{w}" for t, _ in _TOPICS for w in (*_TOPIC_VIEWS, "target")),
+    "direction_cues": tuple(c[0] for c in _DIRECTION_CUES),
 }
 
 
 def _all_cues() -> list[tuple[str, str, str]]:
     topics = [(f"{t}_{view}", view, pattern) for t, pattern in _TOPICS for view in _TOPIC_VIEWS]
-    return [*_CUES, *_FINDING_CUES, *topics]
+    return [*_CUES, *_FINDING_CUES, *_DIRECTION_CUES, *topics]
 
 
 def cue_columns(vectorizers: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
@@ -274,7 +360,7 @@ def _cue_blocks(
             np.minimum(aim, 1),
             target,
         ]
-    return {
+    blocks = {
         name: sp.csr_matrix(np.column_stack(cols).reshape(n, len(cols)).astype(np.float32) * scale)
         for name, cols in (
             ("design_cues", design),
@@ -282,6 +368,13 @@ def _cue_blocks(
             ("topic_cues", topic),
         )
     }
+    # Models saved before these cues existed have no columns for them: zeros, never read.
+    none = np.zeros(n, dtype=np.float32)
+    direction = [np.minimum(counts.get(c[0], none), 1) for c in _DIRECTION_CUES]
+    blocks["direction_cues"] = sp.csr_matrix(
+        np.column_stack(direction).reshape(n, len(direction)).astype(np.float32) * scale
+    )
+    return blocks
 
 
 def vectorize(

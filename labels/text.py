@@ -51,12 +51,21 @@ _NOT_MOOD = re.compile(
     r"\b(respiratory|ventilatory|cardiovascular|cardiac|myocardial|circulatory|hemodynamic|"
     r"cns|st[- ]segment|st|neuromuscular|spreading|bone marrow|marrow) depression\b|"
     r"\b(pre-?operative|peri-?operative|pre-?procedural|pre-?surgical|pre-?anesthetic|"
-    r"procedural|dental|surgical) anxiety\b"
+    r"procedural|dental|surgical) anxiety\b|"
+    # "depression of drug metabolism", "depression of respiration": a function lowered
+    r"\bdepression (of (?:the )?(?:drug|hepatic|liver|microsomal|enzyme|metabolic|metabolism|"
+    r"respirat|ventilat|myocardial|cardiac|contractil|neuronal|synaptic|spinal|reflex|"
+    r"cortical|transmission|activity|growth|protein|immune|bone marrow|marrow|platelet|"
+    r"the (?:cns|central nervous system)))"
 )
 
 
 def _rename_sense(m: re.Match[str]) -> str:
-    return f"{m.group(1)} hypofunction" if m.group(1) else f"{m.group(2)} apprehension"
+    if m.group(1):
+        return f"{m.group(1)} hypofunction"
+    if m.group(2):
+        return f"{m.group(2)} apprehension"
+    return f"hypofunction {m.group(3)}"
 
 
 def normalise(text: str) -> str:

@@ -222,7 +222,8 @@ def _finding_weights(
     gold = np.array([FINDINGS.index(lab["finding"]) for lab in labels])
     bad = np.isin(gold, (1, 2))
     best, best_score = [1.0, 1.0, 1.0, 1.0], -1.0
-    for wp in WEIGHT_GRID["positive"]:
+    positive = [w for w in WEIGHT_GRID["positive"] if w >= config.finding_positive_weight_min]
+    for wp in positive:
         for wn in WEIGHT_GRID["negative"]:
             for wm in WEIGHT_GRID["mixed"]:
                 weights = [wp, float(wn), float(wm), 1.0]
