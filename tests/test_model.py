@@ -223,7 +223,7 @@ EXPECTED = {
     },
     "10895748": {  # i.m. ketamine vs morphine after tonsillectomy, randomised
         "conditions": (),
-        "finding": "positive",
+        "finding": "negative",  # guide rule 10: no difference between two actives (adjudicated)
         "design": "rct",
         "drug": "ketamine",
         "routes": ("intramuscular",),
