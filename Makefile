@@ -3,6 +3,7 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
+PACKAGES := core pubmed labels claims warehouse dashboards pipelines
 # The bootstrap uv is pinned: a new uv release must not change what installs.
 UV_VERSION := 0.13.9
 
@@ -10,8 +11,11 @@ UV_VERSION := 0.13.9
 
 install: $(BIN)/.installed
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every command would
+# otherwise compile Prefect, scikit-learn and our own modules again (seconds per start).
 $(BIN)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --all-groups
+	$(UV) sync --locked --all-groups --compile-bytecode
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $@
 
 .tools/bin/uv:
