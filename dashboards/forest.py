@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.article import Article
 from core.claim import Evidence
+from dashboards.records import stated_effect as stated
 from dashboards.taxonomy import display
 from labels.appraisal.appraise import appraise
 from labels.appraisal.types import Effect
@@ -221,22 +222,6 @@ def group_effects(studies: Sequence[StudyEffects]) -> Forest:
     ]
     silent = tuple(s.pmid for s in studies if not s.effects)
     return Forest(groups=tuple(groups), listed=tuple(listed), silent=silent)
-
-
-def stated(effect: Effect) -> str:
-    """An effect as the abstract states it: estimate, interval and p, or the per-arm values."""
-    parts = []
-    if effect.estimate is not None:
-        parts.append(f"{effect.estimate:g}")
-    if effect.arm_values is not None:
-        parts.append(
-            " vs ".join(f"{v:g}%" if isinstance(v, float) else v for v in effect.arm_values)
-        )
-    if effect.ci is not None:
-        parts.append(f"CI {effect.ci[0]:g} to {effect.ci[1]:g}")
-    if effect.p:
-        parts.append(f"p {effect.p}")
-    return "; ".join(parts)
 
 
 def study_label(study: StudyEffects) -> str:

@@ -244,13 +244,14 @@ def effects_table(appraisal: Appraisal) -> pd.DataFrame:
         {
             "Measure": [display(e.measure) for e in appraisal.effects],
             "Outcome": [e.outcome or "—" for e in appraisal.effects],
-            "Stated": [_stated(e) for e in appraisal.effects],
+            "Stated": [stated_effect(e, "95% CI") or "—" for e in appraisal.effects],
             "Sentence": [e.sentence for e in appraisal.effects],
         }
     )
 
 
-def _stated(effect: Effect) -> str:
+def stated_effect(effect: Effect, ci_label: str = "CI") -> str:
+    """An effect as the abstract states it: estimate, interval and p, or the per-arm values."""
     parts = []
     if effect.estimate is not None:
         parts.append(f"{effect.estimate:g}")
@@ -259,10 +260,10 @@ def _stated(effect: Effect) -> str:
             " vs ".join(f"{v:g}%" if isinstance(v, float) else v for v in effect.arm_values)
         )
     if effect.ci is not None:
-        parts.append(f"95% CI {effect.ci[0]:g} to {effect.ci[1]:g}")
+        parts.append(f"{ci_label} {effect.ci[0]:g} to {effect.ci[1]:g}")
     if effect.p:
         parts.append(f"p {effect.p}")
-    return "; ".join(parts) or "—"
+    return "; ".join(parts)
 
 
 def bias_table(appraisal: Appraisal) -> pd.DataFrame:

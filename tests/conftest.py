@@ -22,3 +22,24 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Debian Chromium per browser-test module (skipped where it is not installed)."""
+    from browser_fixtures import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A page in a fresh context that may load nothing from beyond 127.0.0.1 (a module whose
+    pages may, such as the sign-in stand-in's stylesheet, defines its own)."""
+    from browser_fixtures import loopback_context
+
+    blocked: list[str] = []
+    with loopback_context(browser, blocked) as context:
+        yield context.new_page()
+    assert blocked == []  # the app loads nothing from beyond 127.0.0.1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_fixtures import Served, chromium, loopback_context, rendered, serve_dashboard
+from browser_fixtures import Served, rendered, serve_dashboard
 from claim_judging import judge_candidates, judged_warehouse
 from dashboard_fixtures import copy_warehouse, seed_articles
 
@@ -32,20 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     judge_candidates(db, [COMPARABLE])
     with serve_dashboard(db, directory) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    blocked: list[str] = []
-    with loopback_context(browser, blocked) as context:
-        yield context.new_page()
-    assert blocked == []  # the plot loads nothing from beyond 127.0.0.1
 
 
 def madrs_sentences() -> set[str]:

@@ -22,9 +22,7 @@ from browser_fixtures import (
     Served,
     approve_claim,
     choose,
-    chromium,
     correct,
-    loopback_context,
     serve_dashboard,
 )
 from dashboard_fixtures import (
@@ -63,20 +61,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     db = copy_warehouse(shared_warehouse(tmp_path_factory), directory)
     with serve_dashboard(db, directory) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    blocked: list[str] = []
-    with loopback_context(browser, blocked) as context:
-        yield context.new_page()
-    assert blocked == []  # the app loads nothing from beyond 127.0.0.1
 
 
 @pytest.fixture(scope="module")

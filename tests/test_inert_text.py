@@ -16,7 +16,6 @@ import pytest
 from browser_fixtures import (
     Served,
     choose,
-    chromium,
     loopback_context,
     rendered,
     serve_dashboard,
@@ -134,12 +133,6 @@ def app(tmp_path_factory: pytest.TempPathFactory, tracker: Tracker) -> Iterator[
         wh.publish_snapshot()
     with serve_dashboard(db, directory) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from browser_fixtures import (
     ROOT,
     Served,
     approve_claim,
-    chromium,
     correct,
     free_port,
     loopback_context,
@@ -114,12 +113,6 @@ def app(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[Ser
         db, directory, port=port, environ=ROLES, args=("--secrets", str(secrets))
     ) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
