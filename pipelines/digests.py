@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from core.article import Article
@@ -100,11 +101,19 @@ class Digester:
             for name in self.spool.part_names():
                 if name in self._futures:
                     continue
-                if self._pool is None:
-                    self._futures[name] = Future()  # the thread's: pending until it takes it
-                else:
-                    root = str(self.spool.root)
-                    self._futures[name] = self._pool.submit(digest_part, root, name, self.key)
+                self._futures[name] = self._hand_out(name)
+
+    def _hand_out(self, name: str) -> Future[int]:
+        """A worker's future for ``name``, or one pending for the thread: a pool whose worker
+        died (killed, or unable to start) is dropped and the thread does the rest alone."""
+        if self._pool is not None:
+            try:
+                return self._pool.submit(digest_part, str(self.spool.root), name, self.key)
+            except BrokenProcessPool as exc:
+                _log.warning("digest workers stopped (the thread goes on alone): %s", exc)
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        return Future()  # the thread's: pending until it takes it
 
     def finish(self) -> None:
         """Once the last batch is in: digest what is left, the thread and the workers together;

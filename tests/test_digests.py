@@ -7,6 +7,8 @@ cut short is ignored."""
 from __future__ import annotations
 
 import gzip
+import sys
+import types
 from datetime import date
 from pathlib import Path
 
@@ -84,6 +86,27 @@ def test_a_nights_single_batch_gets_no_digester(tmp_path, monkeypatch):
     assert Digester.for_run(Spool(tmp_path), batches=500) is None
 
 
+def dying_main(root: Path) -> types.ModuleType:
+    """A main module whose script kills any process that re-runs it, as a spawned worker
+    does: the pool breaks as it does when a worker is killed."""
+    script = root / "dies.py"
+    script.write_text("import os\nos._exit(3)\n")
+    module = types.ModuleType("__main__")
+    module.__file__ = str(script)
+    return module
+
+
+def test_a_digester_whose_worker_dies_goes_on_with_the_thread(tmp_path, monkeypatch, caplog):
+    spool, _ = spool_of_demo_records(tmp_path)
+    monkeypatch.setitem(sys.modules, "__main__", dying_main(tmp_path))
+    digester = Digester(spool, model_key(), 1)
+    digester.catch_up()  # the first part goes to the worker, which dies starting
+    digester.finish()  # the failure is a warning, not the run's end
+    (part,) = spool.parts()
+    assert spool.digest(part, model_key()) is None, "its part is left to the load"
+    assert "parsed at load" in caplog.text
+
+
 def stored(db: Path) -> list[Article]:
     with Warehouse.open(db, read_only=True) as wh:
         return wh.articles()
@@ -101,13 +124,17 @@ def test_a_backfill_with_digest_workers_stores_what_one_without_them_stores(
     with EutilsStandIn(records=ketamine_records(), retry_after=0.05) as standin:
         monkeypatch.setenv("EUTILS_BASE_URL", standin.base_url)
         runs = {}
-        for name, workers in (("with", "1"), ("without", "off")):
+        for name, workers in (("with", "1"), ("dying", "1"), ("without", "off")):
             monkeypatch.setenv("EVIDENCE_DIGEST_WORKERS", workers)
-            runs[name] = ingest_flow(until=UNTIL, db_path=str(tmp_path / f"{name}.duckdb"))
+            with monkeypatch.context() as patch:
+                if name == "dying":  # each spawned worker runs this __main__ first, and dies
+                    patch.setitem(sys.modules, "__main__", dying_main(tmp_path))
+                runs[name] = ingest_flow(until=UNTIL, db_path=str(tmp_path / f"{name}.duckdb"))
     assert runs["with"]["digested"] == -(-runs["with"]["searched"] // 2) >= MIN_BATCHES
     assert runs["without"]["digested"] == 0
     with_workers, without = stored(tmp_path / "with.duckdb"), stored(tmp_path / "without.duckdb")
     assert len(with_workers) == runs["with"]["inserted"] > 20
     assert with_workers == without
+    assert stored(tmp_path / "dying.duckdb") == without, "a dead worker only costs its digests"
     assert all(a.model_version for a in with_workers)
     assert not list((tmp_path / "spool").glob("*")), "spool and digests cleared after the load"
