@@ -7,6 +7,7 @@ labels with ``dataclasses.replace`` so the parser never has to know about them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -92,12 +93,13 @@ class Article:
     needs_review: tuple[str, ...] = ()  # fields whose confidence is below their review threshold
     deleted: bool = field(default=False)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-ready dict: tuples become lists, dates ISO strings."""
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            out[f.name] = _jsonable(getattr(self, f.name))
-        out["confidence"] = dict(self.confidence)
+    def to_json(self, only: Sequence[str] | None = None) -> dict[str, Any]:
+        """Return a JSON-ready dict (of the fields ``only`` names, in that order, if given):
+        tuples become lists, dates ISO strings."""
+        names = only if only is not None else [f.name for f in dataclasses.fields(self)]
+        out = {name: _jsonable(getattr(self, name)) for name in names}
+        if "confidence" in out:
+            out["confidence"] = dict(self.confidence)
         return out
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.article import Article, Grant
 
@@ -113,6 +114,7 @@ _NOT_A_COMPANY = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # the same institutions recur from record to record
 def organisation_kind(text: str) -> str | None:
     """'industry', 'public' (public or non-profit) or None for one organisation's name."""
     if _COMPANY_NAMES.search(text):
@@ -259,7 +261,7 @@ def industry_authors_of(
     affiliations: Iterable[str], coi: str | None
 ) -> tuple[str, tuple[str, ...]]:
     """yes / no / unknown, and the affiliation or COI sentence that said yes."""
-    affiliations = tuple(affiliations)
+    affiliations = tuple(dict.fromkeys(affiliations))  # co-authors often share one
     for affiliation in affiliations:
         parts = re.split(r";\s*", _EMAIL.sub("", affiliation))  # an address names no employer
         if any(organisation_kind(part) == "industry" for part in parts):

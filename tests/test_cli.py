@@ -194,3 +194,33 @@ def test_parse_quarantines_one_huge_record_and_writes_the_others(tmp_path):
     assert pmids[:2] == ["34062414", "11027905"]
     (line,) = result.stderr.splitlines()
     assert "quarantined 26632287: oversized record" in line
+
+
+def test_classify_of_a_file_of_many_batches_writes_each_record_as_labelled_alone(tmp_path):
+    """1,200 real records of the update file with one damaged record among them: the two
+    workers' lines come out in input order, each what labelling that record alone gives, and
+    the damaged one is reported on stderr while the rest are written."""
+    from core.article import Article
+    from labels.shipped import classify_articles
+    from pipelines.cli.classify_lines import classify_line
+    from pubmed.parser import iter_records, split_chunks
+
+    with gzip.open(UPDATE_XML, "rb") as stream:
+        chunks = [c for _, c in zip(range(1200), split_chunks(stream), strict=False)]
+    damaged = b"<PubmedArticle><MedlineCitation><PMID>99999999</PMID><Article>"
+    chunks.insert(700, damaged + b"</PubmedArticle>")
+    xml = tmp_path / "many.xml"
+    xml.write_bytes(b"<PubmedArticleSet>" + b"\n".join(chunks) + b"</PubmedArticleSet>\n")
+    out = tmp_path / "labels.jsonl"
+
+    result = run("classify", "--input", str(xml), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "quarantined 99999999" in result.stderr
+    with xml.open("rb") as stream:
+        articles = [r for r in iter_records(stream) if isinstance(r, Article)]
+    alone = [classify_line(a) for a in classify_articles(articles[:5])]
+    written = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert [json.loads(w)["pmid"] for w in written] == [a.pmid for a in articles]
+    assert len(written) == 1200 and written[:5] == alone
+    last = [classify_line(a) for a in classify_articles(articles[-3:])]
+    assert written[-3:] == last

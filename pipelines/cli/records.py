@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from pipelines.cli.io import output_stream, write_jsonl
+from pipelines.cli.io import output_stream
 from pipelines.cli.logs import UsageError, describe
 from pubmed.files import open_xml
 
@@ -38,33 +37,37 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return status
 
 
-def iter_input_articles(path: Path) -> Iterator[Any]:
-    """Read articles from PubMed XML or from the JSONL that ``parse`` writes.
+def input_batches(path: Path) -> tuple[bool, Iterator[list[Any]]]:
+    """Batches of a file's records for ``classify``: (True, cut-out XML records) for PubMed
+    XML, (False, articles) for the JSONL that ``parse`` writes.
 
-    Input it cannot use raises UsageError naming the file (and line): a missing or empty
-    file, a file that is neither, a JSONL line that is not a record with a PMID.
+    Input it cannot use raises UsageError naming the file (and line) as the batches are
+    read: a missing or empty file, a file that is neither, a JSONL line that is not a record.
     """
-    from core.article import Article, Quarantined
-    from pubmed.parser import PubmedXMLError, iter_records
+    from pipelines.cli.classify_lines import batched
 
     if not path.is_file():
         raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     with open_xml(path) as stream:
         head = stream.peek(64) if hasattr(stream, "peek") else b""
-        if head.lstrip()[:1] in (b"{", b"["):
-            yield from _jsonl_articles(path, stream)
-            return
+    jsonl = head.lstrip()[:1] in (b"{", b"[")
+    return (not jsonl), batched(_jsonl_file(path) if jsonl else _xml_chunks(path))
+
+
+def _xml_chunks(path: Path) -> Iterator[Any]:
+    """The records of an XML file as ``split_chunks`` cuts them; damage is a UsageError."""
+    from pubmed.parser import PubmedXMLError, split_chunks
+
+    with open_xml(path) as stream:
         try:
-            for record in iter_records(stream):
-                if isinstance(record, Article):
-                    yield record
-                elif isinstance(record, Quarantined):
-                    print(
-                        f"{path}: quarantined {record.pmid or '?'}: {record.reason}",
-                        file=sys.stderr,
-                    )
+            yield from split_chunks(stream)
         except (PubmedXMLError, EOFError, OSError) as exc:
             raise UsageError(f"{path}: {describe(exc)}") from exc
+
+
+def _jsonl_file(path: Path) -> Iterator[Any]:
+    with open_xml(path) as stream:
+        yield from _jsonl_articles(path, stream)
 
 
 def _jsonl_articles(path: Path, lines: Iterable[bytes]) -> Iterator[Any]:
@@ -89,43 +92,20 @@ def _jsonl_articles(path: Path, lines: Iterable[bytes]) -> Iterator[Any]:
             raise UsageError(f"{path} line {number}: unusable record: {describe(exc)}") from exc
 
 
-# What a reviewer weighs beyond the label, carried on each classify line as parse read it.
-ENRICHMENT_FIELDS = ("registry_ids", "coi_statement", "grants", "comments_corrections")
-
-
-def _classify_fields() -> tuple[str, ...]:
-    from core.article import LABEL_FIELDS
-
-    labels = (*LABEL_FIELDS, "key_finding", "confidence", "needs_review", "model_version")
-    return ("pmid", *labels, *ENRICHMENT_FIELDS)
-
-
-def _classify_line(article: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The label fields and the enrichment, then funding and industry authorship by rule."""
-    from labels.funding import read_funding
-
-    data = article.to_json()
-    reading = read_funding(article)
-    line = {k: data[k] for k in fields}
-    line["funding"], line["industry_authors"] = reading.funding, reading.industry_authors
-    return line
-
-
 def cmd_classify(args: argparse.Namespace) -> int:
     """Label records offline: one line per record with pmid, every taxonomy field, the
-    registrations, COI statement, grants and linked notices, and funding by rule."""
+    registrations, COI statement, grants and linked notices, and funding by rule;
+    quarantined records are reported on stderr."""
     from itertools import islice
 
-    from labels.shipped import classify_articles
+    from pipelines.cli.classify_lines import labelled_batches
 
-    records = iter_input_articles(Path(args.input))
-    fields = _classify_fields()
-    jobs = min(2, os.cpu_count() or 1)  # a plain process: forking workers is safe here
-    batch = list(islice(records, 4000))  # unusable input fails here, before any output exists
+    xml, batches = input_batches(Path(args.input))
+    first = list(islice(batches, 10))  # unusable input fails here, before any output exists
     with ExitStack() as stack:
         out = output_stream(args.output, stack)
-        while batch:
-            for article in classify_articles(batch, n_jobs=jobs):
-                write_jsonl(out, _classify_line(article, fields))
-            batch = list(islice(records, 4000))
+        for text, notes in labelled_batches(first, batches, xml):
+            out.write(text)
+            for pmid, reason in notes:
+                print(f"{Path(args.input)}: quarantined {pmid or '?'}: {reason}", file=sys.stderr)
     return 0
