@@ -224,3 +224,36 @@ def test_classify_of_a_file_of_many_batches_writes_each_record_as_labelled_alone
     assert len(written) == 1200 and written[:5] == alone
     last = [classify_line(a) for a in classify_articles(articles[-3:])]
     assert written[-3:] == last
+
+
+def test_classify_whose_worker_is_killed_still_writes_every_record(tmp_path):
+    """A worker killed mid-run (as the out-of-memory killer would) costs speed, not lines."""
+    import signal
+    import time
+
+    import psutil
+
+    with gzip.open(UPDATE_XML, "rb") as stream:
+        head = stream.read(40 << 20)
+    xml = tmp_path / "part.xml"
+    cut = head.rindex(b"</PubmedArticle>") + len(b"</PubmedArticle>")
+    xml.write_bytes(head[:cut] + b"\n</PubmedArticleSet>\n")
+    whole, killed = tmp_path / "whole.jsonl", tmp_path / "killed.jsonl"
+    assert run("classify", "--input", str(xml), "--output", str(whole)).returncode == 0
+
+    assert SCRIPT
+    args = [SCRIPT, "classify", "--input", str(xml), "--output", str(killed)]
+    proc = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    parent, victims = psutil.Process(proc.pid), []
+    deadline = time.monotonic() + 120
+    while not victims and proc.poll() is None and time.monotonic() < deadline:
+        # a forked worker runs the command's own command line (not the resource tracker)
+        victims = [c for c in parent.children() if c.cmdline() == parent.cmdline()]
+        time.sleep(0.05)
+    assert victims, "the command started its workers"
+    victims[0].send_signal(signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert killed.read_bytes() == whole.read_bytes()
+    assert len(whole.read_text().splitlines()) > 2000

@@ -15,6 +15,8 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any
 
@@ -101,19 +103,48 @@ def labelled_batches(
     shipped_models().terms  # load and compile once, so the forked workers share it  # noqa: B018
     gc.freeze()  # the workers' collector then leaves the inherited pages (and models) alone
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            pending: deque[Any] = deque()
-            error: Exception | None = None
-            try:
-                for batch in chain(first, rest):
-                    pending.append(pool.apply_async(work, (batch,)))
-                    while len(pending) >= IN_FLIGHT:
-                        yield pending.popleft().get()
-            except Exception as exc:  # damage further on: what came before it is written first
-                error = exc
-            while pending:
-                yield pending.popleft().get()
-            if error is not None:
-                raise error
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            yield from _in_order(pool, work, chain(first, rest))
     finally:
         gc.unfreeze()
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, work: Any, batches: Iterator[list[Any]]
+) -> Iterator[Batch]:
+    """The workers' results in input order, a few batches ahead. A worker that dies (killed,
+    out of memory) costs speed, never records: its batches and the rest are done here."""
+    pending: deque[tuple[Future[Batch] | None, list[Any]]] = deque()
+    error: Exception | None = None
+    broken = False
+
+    def submitted(batch: list[Any]) -> Future[Batch] | None:
+        nonlocal broken
+        if not broken:
+            try:
+                return pool.submit(work, batch)
+            except BrokenProcessPool:
+                broken = True
+        return None
+
+    def done(future: Future[Batch] | None, batch: list[Any]) -> Batch:
+        nonlocal broken
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                broken = True
+        return work(batch)
+
+    try:
+        for batch in batches:
+            pending.append((submitted(batch), batch))
+            while len(pending) >= IN_FLIGHT:
+                yield done(*pending.popleft())
+    except Exception as exc:  # damage further on: what came before it is written first
+        error = exc
+    while pending:
+        yield done(*pending.popleft())
+    if error is not None:
+        raise error
