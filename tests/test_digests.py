@@ -96,7 +96,7 @@ def dying_main(root: Path) -> types.ModuleType:
     return module
 
 
-def test_a_digester_whose_worker_dies_goes_on_with_the_thread(tmp_path, monkeypatch, caplog):
+def test_a_digester_whose_worker_dies_leaves_its_part_to_the_load(tmp_path, monkeypatch, caplog):
     spool, _ = spool_of_demo_records(tmp_path)
     monkeypatch.setitem(sys.modules, "__main__", dying_main(tmp_path))
     digester = Digester(spool, model_key(), 1)

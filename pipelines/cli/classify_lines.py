@@ -95,10 +95,7 @@ def labelled_batches(
     work = label_chunks if xml else label_articles
     jobs = min(2, len(os.sched_getaffinity(0)))
     if len(first) <= 1 or jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in first:
-            yield work(batch)
-        for batch in rest:
-            yield work(batch)
+        yield from map(work, chain(first, rest))
         return
     shipped_models().terms  # load and compile once, so the forked workers share it  # noqa: B018
     gc.freeze()  # the workers' collector then leaves the inherited pages (and models) alone
