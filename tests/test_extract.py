@@ -263,6 +263,214 @@ def test_sample_size_skips_background_sections() -> None:
     assert extract_sample_size(record, "observational") == 42
 
 
+@pytest.mark.parametrize(
+    ("title", "abstract", "design", "expected"),
+    [
+        # 34015682: an aside between the number and its noun
+        (
+            "A study",
+            "One hundred and seven (52 females) university students without psychiatric "
+            "disorders underwent the Trier Social Stress Task.",
+            "observational",
+            107,
+        ),
+        # 34097368: "Of the N randomised" leads with the sample, not a pool
+        (
+            "A study",
+            "Of the 135 patients who underwent randomization, 67 were assigned to receive "
+            "rituximab and 68 to receive mycophenolate mofetil.",
+            "rct",
+            135,
+        ),
+        # 33773120: the verb next to the count ("screened") beats a later "randomly assigned"
+        (
+            "A study",
+            "Between Jan 11, 2017, and July 31, 2019, 293 patients were screened, of which 226 "
+            "patients were randomly assigned to the riociguat group (n=111) or to the PDE5i "
+            "group (n=115).",
+            "rct",
+            226,
+        ),
+        # 31904295: a follow-up time elsewhere in the sentence does not stop summing groups
+        (
+            "A study",
+            "Adults with ADHD received MBCT (n = 43) or TAU (n = 51), and mediation of change "
+            "was examined at 6-month follow-up.",
+            "rct",
+            94,
+        ),
+        # 34093358: the title is read when the abstract states no number
+        (
+            "A Study on 1,006 Italians Under COVID-19 Lockdown.",
+            "This study evaluated the psychological repercussions of isolation during the "
+            "lockdown. Results showed that the longer the isolation, the worse the mental health.",
+            "observational",
+            1006,
+        ),
+        # 412995, 34015580: equal groups
+        (
+            "A study",
+            "Two groups of 12 cholecystectomized patients were given central venous infusions.",
+            "nonrandomized_trial",
+            24,
+        ),
+        (
+            "A study",
+            "Patients were randomized into two groups (n = 25 each) to receive either "
+            "intraperitoneal ondansetron or saline.",
+            "rct",
+            50,
+        ),
+        # 34091804: a treatment protocol in the title is not a study protocol
+        (
+            "Importance of ERAS Protocol Compliance for Length of Stay in Ovarian Cancer Surgery.",
+            "RESULTS: We included 49 patients in the CM group and 50 patients in the ERAS group.",
+            "observational",
+            99,
+        ),
+        # 33191408: hyphenated number words
+        (
+            "A study",
+            "One-hundred-and-sixty-four patients were randomised (1:1) to receive topotecan or "
+            "belotecan.",
+            "rct",
+            164,
+        ),
+        # 34092845: three groups of one size are three groups
+        (
+            "A study",
+            "Group I (n = 41) received ICN blocks, Group T (n = 41) SCTAP block, and Group C "
+            "(n = 41) no postoperative block.",
+            "rct",
+            123,
+        ),
+        # 26708803: patients "identified" in records are the sample, not a screened pool
+        (
+            "A study",
+            "Thirty-seven patients were identified as presenting with neonatal torsion. "
+            "Twenty-two patients were noted to have a contralateral hydrocele at presentation.",
+            "observational",
+            37,
+        ),
+        # 34097307: "2016, a total of 76" is no denominator
+        (
+            "A study",
+            "Between 2008 and 2016, a total of 76 eligible patients who underwent narrow-margin "
+            "resection were enrolled.",
+            "observational",
+            76,
+        ),
+        # 412581: those who completed a course are a subset of the treated
+        (
+            "A study",
+            "Seventy patients with far-advanced malignancies were treated with microwave "
+            "irradiation. Of the twenty-one patients who completed the planned course of "
+            "treatments, 90% experienced complete relief.",
+            "nonrandomized_trial",
+            70,
+        ),
+        # 32043980: two clauses, each with its own verb, are not a list of groups
+        (
+            "A study",
+            "Between March 1, 2007, and Sept 24, 2012, 148 patients who were good clinical "
+            "responders were randomly assigned to treatment, three patients were excluded after "
+            "randomisation.",
+            "rct",
+            148,
+        ),
+        # 415954, 426267: a second group named further on in the sentence
+        (
+            "A study",
+            "The questionnaire was filled out by the parents of 422 epileptic children and those "
+            "of 150 healthy control children of the same age.",
+            "observational",
+            572,
+        ),
+        (
+            "A study",
+            "In 22 elderly patients we found no significant differences in oxygen tension "
+            "compared to a control group of 19 patients.",
+            "rct",
+            41,
+        ),
+        # 33422612: a dose is not a listed count
+        (
+            "A study",
+            "A total of 59 patients with 77 lesions were randomized to 24 Gy SDRT and 58 patients "
+            "with 77 lesions to 3 x 9 Gy SBRT.",
+            "rct",
+            117,
+        ),
+        # 24073931: "(n = 18, 24%)" is a category of the sample, not a group to add
+        (
+            "A study",
+            "We retrospectively analysed the data of 74 patients that underwent distal "
+            "pancreatectomy. Main indications were insulinoma (n=18, 24%), ductal adenocarcinoma "
+            "(n=9, 12%) and pancreatic cysts (n=8, 11%).",
+            "observational",
+            74,
+        ),
+        # 33848764: a ";" inside brackets does not end the sentence
+        (
+            "A study",
+            "The cases were randomly divided into Group 1 (n = 100; F 56, M 44) for curettage "
+            "and autogenous bone grafting, and Group 2 (n = 100; F 55, M 45) for curettage and "
+            "bone graft substitutes.",
+            "rct",
+            200,
+        ),
+        # 9483814: "another 10 women" adds a group
+        (
+            "A study",
+            "They were allocated at random: 10 women received only pethidine intravenously, "
+            "another 10 women were additionally treated by paracervical anaesthesia.",
+            "rct",
+            20,
+        ),
+        # 29426732: "(58.2% men and 41.8% women)" describes the count, it does not make it a part
+        (
+            "A study",
+            "Retrospective descriptive study of 190 patients (58.2% men and 41.8% women) treated "
+            "between 2005 and 2013. They were divided into group 1 (n=85) and group 2 (n=80).",
+            "observational",
+            190,
+        ),
+        # 24235894: a sex breakdown of an uncounted sample adds up
+        (
+            "A study",
+            "A sample of SB patients (12 females, 4 males; age range: 17-39 years) was recorded "
+            "in a sleep laboratory.",
+            "observational",
+            16,
+        ),
+        # 32954831: drivers are people
+        (
+            "A study",
+            "Twenty-four drivers completed two simulated drives following a normal night of sleep.",
+            "other",
+            24,
+        ),
+    ],
+)
+def test_sample_size_readings(title: str, abstract: str, design: str, expected: int) -> None:
+    assert extract_sample_size(art(title, abstract), design) == expected
+
+
+def test_sample_size_reads_the_aim_when_methods_state_none() -> None:
+    aim = (
+        "Cortical thickness was evaluated in 76 older adults with SCP and 100 typical older adults."
+    )
+    record = art(  # 33935071
+        "x",
+        f"OBJECTIVE: {aim}\nMETHODS: Regions of interest were investigated.",
+        abstract_sections=(
+            AbstractSection("OBJECTIVE", "OBJECTIVE", aim),
+            AbstractSection("METHODS", "METHODS", "Regions of interest were investigated."),
+        ),
+    )
+    assert extract_sample_size(record, "observational") == 176
+
+
 def test_animal_study_without_design_has_no_sample() -> None:
     record = art(  # 25980993
         "Ketamine-mediated alleviation of electroconvulsive shock-induced memory impairment",

@@ -9,8 +9,9 @@ _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _BELOW100 = rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|{_UNITS})"
-_BELOW1000 = rf"(?:(?:{_BELOW100}|a)\s+hundred(?:\s+(?:and\s+)?{_BELOW100})?|{_BELOW100})"
-_WORDNUM = rf"(?:{_BELOW1000}\s+thousand(?:\s+(?:and\s+)?{_BELOW1000})?|{_BELOW1000})"
+# "One hundred and sixty-four", also hyphenated throughout ("One-hundred-and-sixty-four").
+_BELOW1000 = rf"(?:(?:{_BELOW100}|a)[\s-]+hundred(?:[\s-]+(?:and[\s-]+)?{_BELOW100})?|{_BELOW100})"
+_WORDNUM = rf"(?:{_BELOW1000}[\s-]+thousand(?:[\s-]+(?:and[\s-]+)?{_BELOW1000})?|{_BELOW1000})"
 _WORD_VALUES = (
     {w: i + 1 for i, w in enumerate(_UNITS.split("|"))}
     | {w: i + 10 for i, w in enumerate(_TEENS.split("|"))}
@@ -35,6 +36,11 @@ PEOPLE = (
     r"migrants?|immigrants?|prisoners?|inmates?|pupils?|trainees?|interns?|postgraduates?|"
     r"undergraduates?|graduates?|victims?|decedents?|deaths?|suicides?|homicides?|completers?|"
     r"responders?|non-responders?|gamblers?|drinkers?|questionnaires|responses|"
+    r"babies|candidates|farmers|drivers|relatives|siblings|spouses|wives|husbands|partners|"
+    r"callers|clients|attendees|players|cyclists|runners|examinees|attempters|addicts|"
+    r"(?:primi|multi|nulli)?(?:paras|gravidas)|alcoholics|nonalcoholics|diabetics|"
+    r"schizophrenics|epileptics|asthmatics|americans|africans|europeans|mexicans|koreans|"
+    r"chinese|japanese|[a-z]+ians|hcps|"
     r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
 )
 WEAK_NOUN = re.compile(r"questionnaires|responses|deaths?|suicides?|homicides?", re.I)
@@ -51,8 +57,11 @@ _MODIFIER = (
 )
 # Numbers are found by a cheap digit scan (and a word scan only where number words occur);
 # the people noun and the verb after a number are then matched at that one position.
+# "One hundred and seven (52 females) university students": an aside without a percent may
+# stand between the number and its noun.
 NOUN_AFTER = re.compile(
-    rf"\s+(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
+    r"\s+(?:\((?![^()]*%)[^()]{1,40}\)\s+)?"
+    rf"(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
 )
 _DIGIT_RUN = re.compile(
     rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS})(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
@@ -97,7 +106,21 @@ NUMBER_WORD_ALONE = re.compile(rf"{_ALONE[0]}(?:{'|'.join(sorted(_NUMBER_WORDS))
 COMMON_CONTEXT = re.compile(
     rf"{_ALONE[0]}(?:were|was|had|have|patients?|participants?|subjects?|n){_ALONE[1]}"
 )
-PERCENT_NEXT = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
+# "19 patients (45%)" is a part of a larger group; "190 patients (58% men)" is not: the percent
+# must close its bracket or clause.
+_IANS = re.compile(r"[a-z]ians\b")
+
+
+def mentions_people(low: str) -> bool:
+    """Whether lower-cased text has a people noun, "n =" or a verb of taking part: without one
+    nothing in it is a count. The common words are tried first with one regex; the full word
+    set is built only when none of them occurs."""
+    if COMMON_CONTEXT.search(low) is not None:
+        return True
+    return not words(low).isdisjoint(COUNT_CONTEXT) or _IANS.search(low) is not None
+
+
+PERCENT_NEXT = re.compile(r"\s*[(\[]\s*\d+(?:\.\d+)?\s*%\s*(?:[)\],;]|of\b)")
 BARE_AFTER = re.compile(
     r"\s*(?:\([^()]{0,40}\)\s*)?(?=(?:who|were|was|had|have|responded|"
     r"completed|participated|agreed|entered|met|fulfilled|underwent|took part|consented)\b)",
@@ -112,6 +135,7 @@ def number_value(token: str) -> int | None:
     token = token.strip().lower()
     if token[0].isdigit():
         return int(re.sub(r"[,\s\u2009\u202f]", "", token))
+    token = token.replace("-", " ")
     thousands, _, rest = token.partition("thousand")
     if _:
         high = _below_1000(thousands.strip()) or 1

@@ -1,0 +1,186 @@
+"""Counts of people in one sentence of an abstract: "54 patients", "n = 26", "113 responded".
+
+Each number is read where it stands: a people noun after it ("61 controls"), a verb of taking
+part ("113 responded"), or "n =". Ages, years, doses, classes, rates and denominators are left
+out, and numbers listed before a shared noun ("510 Israeli and 505 Italian participants") are
+counted with it. Which count is the sample is decided in ``labels.rules.sample_size``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from labels.rules.numbers import (
+    ANY_DIGIT,
+    BARE_AFTER,
+    N_EQUALS,
+    NOUN_AFTER,
+    NUM,
+    NUMBER_WORD_ALONE,
+    PEOPLE,
+    PERCENT_NEXT,
+    WEAK_NOUN,
+    find_numbers,
+    mentions_people,
+    number_value,
+)
+
+_NOT_PEOPLE_N = re.compile(
+    r"\b(?:studies|trials|articles|papers|rcts|reviews|records|reports|rats?|mice|animals|"
+    r"eyes|samples|specimens|cells|genes|items|hospitals|sites|centres|centers|countries|"
+    r"admitted|admissions|visits|encounters|discharges|episodes|prescriptions|claims|events|"
+    r"experiments)\b",
+    re.I,
+)
+_TOTAL_N = re.compile(r"\b(?:sample|total|cohort|analysis|study|population|overall)\W*$", re.I)
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count of people: its value, where it stands and how it was stated."""
+
+    value: int
+    start: int
+    end: int
+    kind: str  # "noun", "bare", "N" (N = x, a total), "n" (n = x, usually a group), "part"
+    weak: bool = False
+    sex: bool = False  # the noun is a sex ("12 females"): a breakdown of the sample
+
+
+def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
+    """Every count of people in one sentence, in text order."""
+    low = sentence.lower()
+    number_words = number_words and NUMBER_WORD_ALONE.search(low) is not None
+    if not number_words and ANY_DIGIT.search(sentence) is None:
+        return []
+    if not mentions_people(low):
+        return []
+    found: dict[int, Count] = {}
+    for value, start, end in find_numbers(sentence, number_words):
+        noun = NOUN_AFTER.match(sentence, end)
+        if noun is not None:
+            if _excluded(sentence, start, value, bare=False) or _RATE.match(sentence, noun.end()):
+                continue
+            weak = bool(WEAK_NOUN.fullmatch(noun.group("noun")))
+            bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
+            kind = "part" if bracketed or PERCENT_NEXT.match(sentence, noun.end()) else "noun"
+            size = value * _groups_of(sentence, start, noun.end())
+            sex = _SEX.fullmatch(noun.group("noun")) is not None
+            found[start] = Count(size, start, noun.end(), kind, weak, sex)
+        elif (
+            BARE_AFTER.match(sentence, end)
+            and value >= 2
+            and not _excluded(sentence, start, value, bare=True)
+        ):
+            found[start] = Count(value, start, end, "bare")
+    stated = list(found.values())
+    for m in N_EQUALS.finditer(sentence):
+        before = sentence[max(0, m.start() - 40) : m.start()]
+        if _NOT_PEOPLE_N.search(before):
+            continue
+        value = int(m.group("num").replace(",", ""))
+        # "41 patients (n = 41)" states one count twice; "Group I (n = 41) ... Group T (n = 41)"
+        # states two groups of one size.
+        if any(abs(c.start - m.start()) < 60 and c.value == value for c in stated):
+            continue
+        total = m.group("n") == "N" or bool(_TOTAL_N.search(before))
+        if _PERCENT_BEFORE.search(before):
+            total = False
+        value *= _groups_of(sentence, m.start(), m.end())
+        kind = "N" if total else "n"
+        if _PERCENT_AFTER.match(sentence, m.end()):
+            kind = "part"  # "insulinoma (n = 18, 24%)": a category of the sample, not a group
+        found[m.start()] = Count(value, m.start(), m.end(), kind)
+    counts = sorted(found.values(), key=lambda c: c.start)
+    return _with_listed_numbers(sentence, counts)
+
+
+_EQUAL_GROUPS = re.compile(
+    r"\b(?P<k>two|three|four|five|six|[2-6])\s+(?:equal\s+|similar\s+)?groups\b", re.I
+)
+_GROUPS_OF = re.compile(r"\bgroups\s+of\s*(?:\w+\s+)?$", re.I)
+_EACH = re.compile(r"\s*each\b", re.I)
+_GROUP_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _groups_of(sentence: str, start: int, end: int) -> int:
+    """How many equal groups a count is the size of, else 1: "two groups of 45 patients",
+    "two groups (n = 25 each)", "a study and a control group, with 27 children each"."""
+    near = _GROUPS_OF.search(sentence, max(0, start - 20), start)
+    if near is None and _EACH.match(sentence, end) is None:
+        return 1
+    said = [
+        m.group("k").lower() for m in _EQUAL_GROUPS.finditer(sentence, max(0, start - 80), start)
+    ]
+    if not said:
+        return 2 if near is None else 1
+    k = said[-1]
+    return int(k) if k.isdigit() else _GROUP_WORDS[k]
+
+
+# "100,000 infants each year": a rate in the population, not a sample.
+_RATE = re.compile(
+    r"\s*(?:(?:each|per|a|every)\s+(?:year|annum|month|week|day)\b|annually\b)", re.I
+)
+_SEX = re.compile(r"males?|females?|men|women|boys?|girls?", re.I)
+_PERCENT_BEFORE = re.compile(r"%\s*\(?\s*$")
+_PERCENT_AFTER = re.compile(r"\s*[,;]\s*\d+(?:\.\d+)?\s*%")
+_NOT_COUNT_PREFIX = re.compile(
+    r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
+    r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
+    r"session|cycle|figure|table|model|step|part|patient|case|subject|group|arm|cohort|t|n|p)"
+    r"\s*$|"
+    r"\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$|\ban?\s+$"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+_YEAR_OF_PEOPLE = re.compile(rf"\d{{4}}\s+{PEOPLE}")
+# "19 (95%) of 20 patients", "14 out of 169": a share's denominator ("2016, a total of 76" is not).
+_DENOMINATOR = re.compile(
+    r"\d(?:\s*(?:%|percent)|\s*[(\[][^()\[\]]{0,12}[)\]])?\s*(?:out\s+)?of\s*$", re.I
+)
+
+
+def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
+    """Numbers that are ages, classes, doses, years or percentages rather than people."""
+    if _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()):
+        return True
+    year_like = _YEAR.match(sentence, start) and 1900 <= value <= 2035
+    if year_like and (bare or not _YEAR_OF_PEOPLE.match(sentence, start)):
+        return True
+    # "19 (95%) of 20 patients": the second number is a denominator, not a sample.
+    return bool(_DENOMINATOR.search(sentence[max(0, start - 20) : start]))
+
+
+_LISTED = re.compile(
+    rf"(?P<num>{NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}(?:\s*\([^()]{{1,40}}\))?"
+    r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:mg|µg|mcg|g|kg|ml|gy|mm|cm|h|hrs?|min|mins|days?|weeks?|months?|years?|mmhg|iu|"
+    r"units?|doses?|times|cycles?|sessions?|fractions?)\b",
+    re.I,
+)
+_LIST_ENDS = (",", "and", "or")
+
+
+def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
+    """Numbers listed before a counted noun share it: "510 Israeli and 505 Italian participants"."""
+    extra: list[Count] = []
+    for c in counts:
+        if c.kind != "noun":
+            continue
+        start = max(0, c.start - 120)
+        head = sentence[start : c.start]
+        # The pattern ends in "," / "and" / "or": test that cheaply before a 120-char scan.
+        while head.rstrip().endswith(_LIST_ENDS) and (m := _LISTED.search(head)) is not None:
+            value = number_value(m.group("num"))
+            offset = start + m.start()
+            if value is None or _excluded(sentence, offset, value, bare=True):
+                break
+            if _UNIT_AFTER.match(head, m.end("num")):
+                break  # "59 patients were randomised to 24 Gy and 58 patients": a dose
+            if all(x.start != offset for x in counts):
+                extra.append(Count(value, offset, offset + len(m.group("num")), "noun", c.weak))
+            head = head[: m.start()]
+    return sorted([*counts, *extra], key=lambda c: c.start)
