@@ -25,7 +25,7 @@ class ModelConfig:
     """Hyperparameters. Values come from 5-fold cross-validation on the corpus's training part
     (models/cv-report.json); the frozen test split never chose one."""
 
-    feature_version: int = 5  # bump when document() or the cue patterns change meaning
+    feature_version: int = 6  # bump when document() or the cue patterns change meaning
     word_max_features: int = 30000
     title_max_features: int = 6000
     conclusion_max_features: int = 6000
@@ -48,7 +48,15 @@ class ModelConfig:
             "design": ("text", "title", "index", "design_cues"),
             "finding": ("text", "conclusion", "finding_cues", "design_cues", "direction_cues"),
             "finding_gate": ("text", "title", "index", "conclusion", "finding_cues", "design_cues"),
-            "conditions": ("text", "title", "index", "topic_cues", "conclusion"),
+            "conditions": (
+                "text",
+                "title",
+                "index",
+                "topic_cues",
+                "conclusion",
+                "aim",
+                "condition_names",
+            ),
             "outcomes": ("text", "title", "topic_cues", "design_cues"),
         }
     )

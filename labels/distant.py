@@ -60,10 +60,10 @@ _CONDITION_TERMS = {
     "anxiety": r"anxi|panic|phobi|generali[sz]ed anxiety",
     "ptsd": r"post-?traumatic|\bptsd\b|combat disorders|acute stress disorder|stress disorders, "
     r"traumatic",
+    # back pain only where chronic (the guide: pain of unstated duration is not chronic_pain)
     "chronic_pain": r"chronic pain|neuralgi|neuropath(?:y|ic) pain|fibromyalg|migraine|headache "
     r"disorders|complex regional|causalgia|reflex sympathetic|phantom limb|"
-    r"low back pain|cancer pain|pain, intractable|osteoarthritis.*pain|"
-    r"back pain|trigeminal",
+    r"chronic (?:low )?back pain|cancer pain|pain, intractable|osteoarthritis.*pain",
 }
 
 

@@ -59,7 +59,7 @@ from labels.terms import (
     vectorizer_from_state,
     vectorizer_state,
 )
-from labels.text import normalise
+from labels.text import normalise, unnamed_conditions
 
 __all__ = [
     "CONDITIONS",
@@ -185,6 +185,9 @@ class Models:
             for name in MULTI_LABEL:
                 labels[name] = chosen[name][i]
                 confidence[name] = certainty[name][i]
+            if labels["conditions"]:
+                unnamed = unnamed_conditions(doc.text, labels["conditions"])
+                labels["conditions"] = tuple(c for c in labels["conditions"] if c not in unnamed)
             out.append(self._rule_labels(article, doc, labels, confidence, calibrated))
         return out
 

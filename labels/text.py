@@ -44,19 +44,26 @@ _SPELLING = {
 _SPELLING_RE = re.compile("|".join(_SPELLING))
 
 
-# TAXONOMY.md: physiological "depression" (respiratory, cardiovascular, ST-segment...) is not
-# the mood disorder, and perioperative or pre-procedural anxiety is not ``anxiety``. Renaming
-# these senses keeps the depression and anxiety features and cues for the conditions.
+# TAXONOMY.md: physiological "depression" (respiratory, cardiovascular, ST-segment, synaptic,
+# inbreeding...) is not the mood disorder, and perioperative or pre-procedural anxiety is not
+# ``anxiety``. Renaming these senses keeps the depression and anxiety features and cues for the
+# conditions.
 _NOT_MOOD = re.compile(
-    r"\b(respiratory|ventilatory|cardiovascular|cardiac|myocardial|circulatory|hemodynamic|"
-    r"cns|st[- ]segment|st|neuromuscular|spreading|bone marrow|marrow) depression\b|"
+    r"\b(respiratory|ventilatory|cardiovascular|cardiorespiratory|cardiac|myocardial|circulatory|"
+    r"hemodynamic|cns|st[- ]segment|s-t segment|s-t|st|neuromuscular|spreading|bone marrow|marrow|"
+    r"long-term|short-term|synaptic|paired-pulse|post-tetanic|frequency-dependent|inbreeding|"
+    r"outbreeding|end-?plate|immune|cryogenic|locomotor|twitch|eeg|medullary|reflex) "
+    r"depressions?\b|"
     r"\b(pre-?operative|peri-?operative|pre-?procedural|pre-?surgical|pre-?anesthetic|"
     r"procedural|dental|surgical) anxiety\b|"
     # "depression of drug metabolism", "depression of respiration": a function lowered
     r"\bdepression (of (?:the )?(?:drug|hepatic|liver|microsomal|enzyme|metabolic|metabolism|"
     r"respirat|ventilat|myocardial|cardiac|contractil|neuronal|synaptic|spinal|reflex|"
     r"cortical|transmission|activity|growth|protein|immune|bone marrow|marrow|platelet|"
-    r"the (?:cns|central nervous system)))"
+    r"cell-mediated|cellular|immunity|lymphoid|thymus|blood group|antigen|evoked|excitab|"
+    r"firing|locomotor|motor activity|consciousness|the (?:cns|central nervous system)))|"
+    # a depressed skull fracture; a CNS depressant (not an antidepressant)
+    r"\b(depressed (?:skull )?fractures?|(?<!anti)(?<!anti-)depressants?)\b"
 )
 
 
@@ -65,12 +72,37 @@ def _rename_sense(m: re.Match[str]) -> str:
         return f"{m.group(1)} hypofunction"
     if m.group(2):
         return f"{m.group(2)} apprehension"
-    return f"hypofunction {m.group(3)}"
+    if m.group(3):
+        return f"hypofunction {m.group(3)}"
+    word = m.group(4)
+    if word.startswith("depressed"):
+        return "indented fractures" if word.endswith("s") else "indented fracture"
+    return "sedatives" if word.endswith("s") else "sedative"
 
 
 def normalise(text: str) -> str:
     """Lower-case and map British spellings to American, so both read as one feature."""
     text = _SPELLING_RE.sub(lambda m: _SPELLING[m.group(0)], text.lower())
-    if "depression" in text or "anxiety" in text:
+    if "depress" in text or "anxiety" in text:
         text = _NOT_MOOD.sub(_rename_sense, text)
     return text
+
+
+# The words that name depression or anxiety in their clinical sense, once ``normalise`` has
+# renamed the physiological ones: a study that never names one cannot have it as its target.
+_NAMES_CONDITION = {
+    "depression": re.compile(
+        r"depress|\bmdd\b|\btrd\b|dysthymi|mood disorder|melanchol|anhedoni|forced swim|"
+        r"tail suspension|learned helplessness|\bmood\b|\bhamd?\b|\bmadrs\b|\bphq|\bbdi\b"
+    ),
+    "anxiety": re.compile(
+        r"anxi|panic|phobi|\bgad\b|elevated plus|\bworry|light-dark|open field|\bstai\b"
+    ),
+}
+
+
+def unnamed_conditions(text: str, conditions: tuple[str, ...]) -> tuple[str, ...]:
+    """The conditions among ``conditions`` that the normalised text never names."""
+    return tuple(
+        c for c in conditions if c in _NAMES_CONDITION and not _NAMES_CONDITION[c].search(text)
+    )

@@ -10,6 +10,7 @@ import pytest
 
 from core.article import Article
 from labels.model import DEFAULT_MODEL_PATH, Models, design_rule, load_models, normalise
+from labels.text import unnamed_conditions
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,47 @@ def test_depression_of_drug_metabolism_is_not_the_mood_disorder(shipped: Models)
 
 
 @pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        (
+            "Aquatic exercise for women with fibromyalgia: a randomised controlled trial.",
+            "OBJECTIVE: To test whether a 12-week aquatic exercise programme reduces pain in women "
+            "with fibromyalgia. METHODS: Sixty women meeting the ACR criteria were randomly "
+            "assigned to aquatic exercise three times a week or usual care. RESULTS: Pain fell by "
+            "2.1 points more with exercise than with usual care (95% CI 1.2 to 3.0). CONCLUSIONS: "
+            "Aquatic exercise reduced pain and improved function in fibromyalgia.",
+        ),
+        (
+            "Dry needling versus sham needling in chronic neck pain: a randomised trial.",
+            "Objective: to test dry needling in chronic neck pain. Eighty adults with chronic neck "
+            "pain were randomly allocated to dry needling or sham needling for four sessions. Neck "
+            "pain and disability improved more after dry needling at four weeks.",
+        ),
+    ],
+)
+def test_a_chronic_pain_condition_named_as_the_target_is_chronic_pain(
+    shipped: Models, title: str, abstract: str
+) -> None:
+    # The names are read in the record's own words (labels.cue_patterns.CONDITION_NAMES), not
+    # only through the vocabularies, which drop words as rare as "fibromyalgia".
+    labelled = _label(shipped, title, abstract)
+    assert labelled.conditions == ("chronic_pain",)
+    assert (labelled.design, labelled.finding) == ("rct", "positive")
+
+
+def test_respiratory_depression_under_ketamine_sedation_is_not_depression(shipped: Models) -> None:
+    labelled = _label(
+        shipped,
+        "Respiratory depression during ketamine sedation of children in the emergency department.",
+        "We reviewed 400 children sedated with intramuscular ketamine for fracture reduction. "
+        "Respiratory depression occurred in 6 (1.5%) and resolved with airway repositioning; "
+        "no child needed intubation. Ketamine sedation was safe in this setting.",
+    )
+    assert "depression" not in labelled.conditions
+    assert labelled.drug == "ketamine"
+
+
+@pytest.mark.parametrize(
     ("ptypes", "abstract", "expected"),
     [
         (
@@ -112,7 +154,38 @@ def test_pubmeds_case_reports_type_is_a_case_report(
         ("Depression of drug metabolism", "hypofunction of drug metabolism"),
         ("depression of the CNS by ethanol", "hypofunction of the cns by ethanol"),
         ("Major depression of adolescents", "major depression of adolescents"),
+        (
+            "NMDAR-dependent long-term depression (LTD)",
+            "nmdar-dependent long-term hypofunction (ltd)",
+        ),
+        ("Inbreeding depression on body size", "inbreeding hypofunction on body size"),
+        ("Transient S-T segment depression", "transient s-t segment hypofunction"),
+        ("Depression of cell-mediated immunity", "hypofunction of cell-mediated immunity"),
+        ("Depressed skull fractures in neonates", "indented fractures in neonates"),
+        ("CNS depressants such as alcohol", "cns sedatives such as alcohol"),
+        ("Vivalan, a new anti-depressant", "vivalan, a new anti-depressant"),
+        ("antidepressants in depressed patients", "antidepressants in depressed patients"),
     ],
 )
 def test_normalise_renames_a_function_lowered(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "named"),
+    [
+        # the newcomer's "depression of drug metabolism" paper: no mood sense is left to name it
+        ("Depression of drug metabolism by ketamine", "Hepatic microsomes were studied.", ()),
+        ("Ketamine and ST segment depression", "Holter recordings in 40 patients.", ()),
+        ("Ketamine in major depression", "Forty patients were randomised.", ("depression",)),
+        ("Ketamine for resistant illness", "MADRS scores fell in MDD.", ("depression",)),
+        ("Dental anxiety in children", "Dental anxiety was rated by 30 children.", ()),
+        ("Ketamine in social anxiety disorder", "Anxiety fell.", ("anxiety",)),
+    ],
+)
+def test_a_condition_the_text_never_names_is_dropped(
+    title: str, abstract: str, named: tuple[str, ...]
+) -> None:
+    chosen = ("depression", "anxiety")
+    unnamed = unnamed_conditions(normalise(f"{title}\n{abstract}"), chosen)
+    assert tuple(c for c in chosen if c not in unnamed) == named

@@ -121,11 +121,12 @@ _TRIAL_CUES = re.compile(
     r"pre-?post|pre-? and post-?|pretest|before and after|intervention|program|course of|"
     r"were treated|received|administ"
 )
+# People being allocated at random, in the study's own words. Not a mention of "a randomised
+# controlled trial": cohorts drawn from a trial's data, and reviews of trials, name one too (out
+# of fold on the training part, that wording alone made 54 wrong RCTs for 5 right ones).
 _RANDOM_ALLOCATION = re.compile(
     r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
-    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?|"
-    r"randomi[sz]ed,? (?:controlled|clinical|double-blind|placebo-controlled|crossover|cross-over)|"
-    r"double-blind,? (?:randomi[sz]ed,? )?placebo-controlled|placebo-controlled,? double-blind"
+    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?"
 )
 _ANIMALS = re.compile(
     r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
@@ -172,9 +173,7 @@ def decide_design(
         return "rct", float(probs[rct])
     # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
     if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
-        ("random" in text or "placebo-controlled" in text)
-        and _RANDOM_ALLOCATION.search(text)
-        and not _ANIMALS.search(text)
+        "random" in text and _RANDOM_ALLOCATION.search(text) and not _ANIMALS.search(text)
     ):
         return "rct", max(float(probs[rct]), 0.5)
     return DESIGNS[best], float(probs[best])
