@@ -17,11 +17,14 @@ KNOWN_WEAKNESSES = (
     "The labelled corpus holds few ketamine studies (66 ketamine, 7 esketamine, 1 arketamine "
     "records): drug and routes are rules, and their figures on the frozen split rest on 14 "
     "ketamine records.",
-    "finding is weakest on `negative` and `mixed` (few examples: 367 and 257 of 5,892): read "
+    "finding is weakest on `negative` and `mixed` (few examples: 378 and 263 of 6,259): read "
     "those answers, and every answer flagged for review, before relying on them.",
     "outcomes `durability` and `suicidality` are rare in the corpus and often missed.",
-    "conditions are least precise on `anxiety` and `chronic_pain`, whose per-label thresholds "
-    "(chosen on out-of-fold predictions) move from one training run to the next.",
+    "conditions are least precise on `anxiety`, which studies often name as a secondary "
+    "measure or mediator rather than their target; the per-label thresholds (chosen on "
+    "out-of-fold predictions) move from one training run to the next.",
+    "design: analyses of a trial's data that do not use its randomised comparison (baseline "
+    "cross-sections, predictors) are often called `rct`; the guide calls them `observational`.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"
     "labelling-guide.md); 400 were labelled twice (agreement 0.92-1.00 per field) and 60 "
     "adjudicated. The model cannot be better than that agreement.",
