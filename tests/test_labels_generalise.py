@@ -6,10 +6,12 @@ reader of docs/labelling-guide.md would.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from core.article import Article
+from core.article import DESIGNS, Article
 from labels.model import DEFAULT_MODEL_PATH, Models, design_rule, load_models, normalise
+from labels.rules.design import decide_design
 from labels.text import unnamed_conditions
 
 
@@ -189,3 +191,32 @@ def test_a_condition_the_text_never_names_is_dropped(
     chosen = ("depression", "anxiety")
     unnamed = unnamed_conditions(normalise(f"{title}\n{abstract}"), chosen)
     assert tuple(c for c in chosen if c not in unnamed) == named
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # a cohort drawn from a trial's data names the trial but allocates no one
+        (
+            "We used baseline data from a randomized controlled trial of a walking programme in "
+            "412 older adults. Worse sleep was associated with more depressive symptoms.",
+            "observational",
+        ),
+        (
+            "No randomized clinical trials have compared these regimens; we reviewed 210 charts.",
+            "observational",
+        ),
+        # people allocated at random are an RCT, whatever the classifier thought
+        (
+            "Ninety adults were randomly assigned to exercise or usual care for 12 weeks.",
+            "rct",
+        ),
+    ],
+)
+def test_only_allocation_in_the_studys_own_words_overrides_the_classifier(
+    abstract: str, expected: str
+) -> None:
+    probs = np.full(len(DESIGNS), 0.01)
+    probs[DESIGNS.index("observational")] = 0.9  # the classifier's reading, RCT well below 0.2
+    record = Article(pmid="1", title="Sleep and mood in older adults", abstract=abstract)
+    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
