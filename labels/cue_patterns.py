@@ -1,7 +1,8 @@
 """The cue patterns the features count: TAXONOMY.md's wording of designs, findings and topics.
 
 Data only. ``labels.features`` matches each vocabulary pattern once against a fitted vocabulary;
-the condition names are matched against each document's own text.
+the condition names (and ``labels.text`` the condition mentions) are matched against each
+document's own text.
 """
 
 from __future__ import annotations
@@ -245,6 +246,14 @@ CONDITION_NAMES: tuple[tuple[str, str], ...] = (
         r"chronic post-?surgical|post-?mastectomy pain|whiplash|coccydynia",
     ),
 )
+# The words that mention depression or anxiety in their clinical sense, once ``normalise`` has
+# renamed the physiological ones: wider than the names above (a scale, "mood"), since a study
+# that never mentions one cannot have it as its target (``labels.text.named_conditions``).
+CONDITION_MENTIONS: dict[str, str] = {
+    "depression": r"depress|\bmdd\b|\btrd\b|dysthymi|mood disorder|melanchol|anhedoni|forced swim|"
+    r"tail suspension|learned helplessness|\bmood\b|\bhamd?\b|\bmadrs\b|\bphq|\bbdi\b",
+    "anxiety": r"anxi|panic|phobi|\bgad\b|elevated plus|\bworry|light-dark|open field|\bstai\b",
+}
 # Literal stems, one of which every match of a condition's names contains: a document holding
 # none of them skips that condition's (slower) pattern. tests/test_condition_names.py checks it.
 CONDITION_STEMS: dict[str, tuple[str, ...]] = {

@@ -59,7 +59,7 @@ from labels.terms import (
     vectorizer_from_state,
     vectorizer_state,
 )
-from labels.text import normalise, unnamed_conditions
+from labels.text import named_conditions, normalise
 
 __all__ = [
     "CONDITIONS",
@@ -185,9 +185,7 @@ class Models:
             for name in MULTI_LABEL:
                 labels[name] = chosen[name][i]
                 confidence[name] = certainty[name][i]
-            if labels["conditions"]:
-                unnamed = unnamed_conditions(doc.text, labels["conditions"])
-                labels["conditions"] = tuple(c for c in labels["conditions"] if c not in unnamed)
+            labels["conditions"] = named_conditions(doc.text, labels["conditions"])
             out.append(self._rule_labels(article, doc, labels, confidence, calibrated))
         return out
 

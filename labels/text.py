@@ -6,6 +6,7 @@ import functools
 import re
 
 from core.article import Article
+from labels.cue_patterns import CONDITION_MENTIONS
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
@@ -88,21 +89,9 @@ def normalise(text: str) -> str:
     return text
 
 
-# The words that name depression or anxiety in their clinical sense, once ``normalise`` has
-# renamed the physiological ones: a study that never names one cannot have it as its target.
-_NAMES_CONDITION = {
-    "depression": re.compile(
-        r"depress|\bmdd\b|\btrd\b|dysthymi|mood disorder|melanchol|anhedoni|forced swim|"
-        r"tail suspension|learned helplessness|\bmood\b|\bhamd?\b|\bmadrs\b|\bphq|\bbdi\b"
-    ),
-    "anxiety": re.compile(
-        r"anxi|panic|phobi|\bgad\b|elevated plus|\bworry|light-dark|open field|\bstai\b"
-    ),
-}
+_MENTIONS = {c: re.compile(p) for c, p in CONDITION_MENTIONS.items()}
 
 
-def unnamed_conditions(text: str, conditions: tuple[str, ...]) -> tuple[str, ...]:
-    """The conditions among ``conditions`` that the normalised text never names."""
-    return tuple(
-        c for c in conditions if c in _NAMES_CONDITION and not _NAMES_CONDITION[c].search(text)
-    )
+def named_conditions(text: str, conditions: tuple[str, ...]) -> tuple[str, ...]:
+    """``conditions`` less those the normalised text never mentions (see CONDITION_MENTIONS)."""
+    return tuple(c for c in conditions if c not in _MENTIONS or _MENTIONS[c].search(text))

@@ -22,7 +22,7 @@ def _records() -> list[dict[str, str]]:
 
 
 def test_every_name_found_in_the_corpus_holds_one_of_its_stems() -> None:
-    """The stems only skip work: over the 5,600 labelled records nothing a pattern finds is lost."""
+    """The stems only skip work: over every labelled record, nothing a pattern finds is lost."""
     patterns = [(c, re.compile(p)) for c, p in CONDITION_NAMES]
     found = 0
     for record in _records():
