@@ -12,13 +12,13 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from lxml import etree
 
-from core.article import AbstractSection, Article, Deletion, Quarantined
+from core.article import Article, Deletion, Quarantined
+from pubmed import xml_citation as cite
 from pubmed.split import (
     MAX_RECORD_BYTES,
     HostileXMLError,
@@ -30,6 +30,7 @@ from pubmed.split import (
     split_chunks,
     split_records,
 )
+from pubmed.xml_elements import Group, first, group, kids, text, texts
 from pubmed.xml_fields import record_fields
 
 __all__ = [
@@ -52,12 +53,7 @@ __all__ = [
 # Parsing one record.
 
 _DIGITS = re.compile(r"[0-9]+")
-_YEAR = re.compile(r"\d{4}")
-_ASCII_WS = re.compile(r"[ \t\n\r]+")
 _THREAD = threading.local()
-_AUTHOR_PARTS = ("Author", "LastName", "ForeName", "Initials", "CollectiveName")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_NUM = {m.lower(): i for i, m in enumerate(_MONTHS, 1)}
 
 
 def _parser() -> etree.XMLParser:
@@ -172,90 +168,44 @@ def parse_deletions(chunk: bytes) -> list[Deletion | Quarantined]:
     return [Deletion(pmid=p) for p in pmids]
 
 
-_Group = dict[str, list[etree._Element]]
-_NONE: list[Any] = [None]
-
-
-def _group(el: etree._Element | None) -> _Group:
-    """Index an element's children by tag in one pass: ~10x cheaper than repeated find()."""
-    out: _Group = {}
-    if el is not None:
-        for child in el:
-            tag = child.tag
-            if tag in out:
-                out[tag].append(child)
-            else:
-                out[tag] = [child]
-    return out
-
-
-def _first(group: _Group, tag: str) -> etree._Element | None:
-    return group.get(tag, _NONE)[0]
-
-
-def _kids(el: etree._Element | None, tag: str) -> list[etree._Element]:
-    return [] if el is None else [c for c in el if c.tag == tag]
-
-
-def _text(el: etree._Element | None) -> str | None:
-    """Flatten inline markup (i, sup, MathML) to text; collapse ASCII whitespace runs.
-
-    Thin and no-break spaces (as in 'n\u2009=\u200930') are kept: training data keeps them.
-    """
-    if el is None:
-        return None
-    raw = el.text if len(el) == 0 else "".join(el.itertext())
-    if not raw:
-        return None
-    # most texts need no change, and these checks are cheaper than a regex; XML text has no
-    # ASCII whitespace but these four
-    if raw[0] == " " or raw[-1] == " " or "  " in raw or "\n" in raw or "\t" in raw or "\r" in raw:
-        raw = _ASCII_WS.sub(" ", raw).strip(" ")
-    return raw or None
-
-
-def _texts(elements: Iterable[etree._Element]) -> tuple[str, ...]:
-    return tuple(t for t in map(_text, elements) if t)
-
-
 def _pmid(el: etree._Element | None) -> str | None:
-    pmid = _text(el)
+    pmid = text(el)
     return pmid if pmid and _DIGITS.fullmatch(pmid) else None
 
 
 def _article(root: etree._Element) -> Article | None:
     """Build an Article from a PubmedArticle element."""
-    top = _group(root)
-    citation = _first(top, "MedlineCitation")
-    cit = _group(citation)
-    pmid = _pmid(_first(cit, "PMID"))
+    top = group(root)
+    citation = first(top, "MedlineCitation")
+    cit = group(citation)
+    pmid = _pmid(first(cit, "PMID"))
     if citation is None or pmid is None:
         return None
-    art, data = _group(_first(cit, "Article")), _group(_first(top, "PubmedData"))
-    journal = _group(_first(art, "Journal"))
-    issue = _group(_first(journal, "JournalIssue"))
-    pub = _group(_first(issue, "PubDate"))
-    ids, history = _ids(_first(data, "ArticleIdList")), _history(_first(data, "History"))
-    shared = _shared(cit, art, _texts(_kids(_first(art, "PublicationTypeList"), "PublicationType")))
+    art, data = group(first(cit, "Article")), group(first(top, "PubmedData"))
+    journal = group(first(art, "Journal"))
+    issue = group(first(journal, "JournalIssue"))
+    pub = group(first(issue, "PubDate"))
+    ids, dates = cite.ids(first(data, "ArticleIdList")), cite.history(first(data, "History"))
+    shared = _shared(cit, art, texts(kids(first(art, "PublicationTypeList"), "PublicationType")))
     return Article(
         pmid=pmid,
-        title=_text(_first(art, "ArticleTitle")),
-        journal=_text(_first(journal, "Title")),
-        journal_abbrev=_text(_first(journal, "ISOAbbreviation"))
-        or _text(_first(_group(_first(cit, "MedlineJournalInfo")), "MedlineTA")),
-        volume=_text(_first(issue, "Volume")),
-        issue=_text(_first(issue, "Issue")),
-        pages=_pages(_group(_first(art, "Pagination"))),
-        year=_year(pub) or _year(_group(_first(art, "ArticleDate"))),
-        pub_date=_pub_date(pub),
-        doi=ids.get("doi") or _elocation_doi(art),
+        title=text(first(art, "ArticleTitle")),
+        journal=text(first(journal, "Title")),
+        journal_abbrev=text(first(journal, "ISOAbbreviation"))
+        or text(first(group(first(cit, "MedlineJournalInfo")), "MedlineTA")),
+        volume=text(first(issue, "Volume")),
+        issue=text(first(issue, "Issue")),
+        pages=cite.pages(group(first(art, "Pagination"))),
+        year=cite.year(pub) or cite.year(group(first(art, "ArticleDate"))),
+        pub_date=cite.pub_date(pub),
+        doi=ids.get("doi") or cite.elocation_doi(art),
         pmc=ids.get("pmc"),
-        authors=_authors(art.get("AuthorList", ())),
-        language=_text(_first(art, "Language")),
+        authors=cite.authors(art.get("AuthorList", ())),
+        language=text(first(art, "Language")),
         status=citation.get("Status"),
-        entry_date=history.get("entrez"),
-        created_date=_date(_first(cit, "DateCreated")) or history.get("pubmed"),
-        revised_date=_date(_first(cit, "DateRevised")),
+        entry_date=dates.get("entrez"),
+        created_date=cite.calendar_date(first(cit, "DateCreated")) or dates.get("pubmed"),
+        revised_date=cite.calendar_date(first(cit, "DateRevised")),
         **shared,
         **record_fields(cit, art, shared["abstract"]),
     )
@@ -263,53 +213,53 @@ def _article(root: etree._Element) -> Article | None:
 
 def _book(root: etree._Element) -> Article | None:
     """Build an Article from a PubmedBookArticle: the book's title stands in for a journal."""
-    top = _group(root)
-    doc = _group(_first(top, "BookDocument"))
-    pmid = _pmid(_first(doc, "PMID"))
+    top = group(root)
+    doc = group(first(top, "BookDocument"))
+    pmid = _pmid(first(doc, "PMID"))
     if pmid is None:
         return None
-    book, data = _group(_first(doc, "Book")), _group(_first(top, "PubmedBookData"))
-    pub = _group(_first(book, "PubDate"))
-    ids = _ids(_first(doc, "ArticleIdList")) | _ids(_first(data, "ArticleIdList"))
-    history = _history(_first(data, "History"))
-    book_title = _text(_first(book, "BookTitle"))
-    shared = _shared(doc, doc, _texts(doc.get("PublicationType", ())))
+    book, data = group(first(doc, "Book")), group(first(top, "PubmedBookData"))
+    pub = group(first(book, "PubDate"))
+    ids = cite.ids(first(doc, "ArticleIdList")) | cite.ids(first(data, "ArticleIdList"))
+    dates = cite.history(first(data, "History"))
+    book_title = text(first(book, "BookTitle"))
+    shared = _shared(doc, doc, texts(doc.get("PublicationType", ())))
     return Article(
         pmid=pmid,
-        title=_text(_first(doc, "ArticleTitle")) or book_title,
+        title=text(first(doc, "ArticleTitle")) or book_title,
         journal=book_title,
-        volume=_text(_first(book, "Volume")),
-        year=_year(pub),
-        pub_date=_pub_date(pub),
-        doi=ids.get("doi") or _elocation_doi(doc),
+        volume=text(first(book, "Volume")),
+        year=cite.year(pub),
+        pub_date=cite.pub_date(pub),
+        doi=ids.get("doi") or cite.elocation_doi(doc),
         pmc=ids.get("pmc"),
-        authors=_authors(doc.get("AuthorList", ())) or _authors(book.get("AuthorList", ())),
-        language=_text(_first(doc, "Language")),
-        entry_date=history.get("entrez"),
-        created_date=history.get("pubmed"),
-        revised_date=_date(_first(doc, "DateRevised")),
+        authors=cite.authors(doc.get("AuthorList", ())) or cite.authors(book.get("AuthorList", ())),
+        language=text(first(doc, "Language")),
+        entry_date=dates.get("entrez"),
+        created_date=dates.get("pubmed"),
+        revised_date=cite.calendar_date(first(doc, "DateRevised")),
         is_book=True,
         **shared,
         **record_fields(doc, doc, shared["abstract"]),
     )
 
 
-def _shared(cit: _Group, art: _Group, ptypes: tuple[str, ...]) -> dict[str, Any]:
+def _shared(cit: Group, art: Group, ptypes: tuple[str, ...]) -> dict[str, Any]:
     """Fields read the same way from articles and books: abstract, MeSH, notices."""
-    sections = _sections(_kids(_first(art, "Abstract"), "AbstractText"))
-    mesh, major = _mesh(_kids(_first(cit, "MeshHeadingList"), "MeshHeading"))
+    abstract = cite.sections(kids(first(art, "Abstract"), "AbstractText"))
+    mesh, major = cite.mesh(kids(first(cit, "MeshHeadingList"), "MeshHeading"))
     refs: dict[str, list[str]] = {}
-    for cc in _kids(_first(cit, "CommentsCorrectionsList"), "CommentsCorrections"):
-        refs.setdefault(cc.get("RefType") or "", []).extend(_texts(_kids(cc, "PMID")))
-    keywords = [k for kl in cit.get("KeywordList", ()) for k in _kids(kl, "Keyword")]
+    for cc in kids(first(cit, "CommentsCorrectionsList"), "CommentsCorrections"):
+        refs.setdefault(cc.get("RefType") or "", []).extend(texts(kids(cc, "PMID")))
+    keywords = [k for kl in cit.get("KeywordList", ()) for k in kids(kl, "Keyword")]
     return {
-        "abstract": "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in sections)
+        "abstract": "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in abstract)
         or None,
-        "abstract_sections": sections,
+        "abstract_sections": abstract,
         "mesh": mesh,
         "mesh_major": major,
         "publication_types": ptypes,
-        "keywords": _texts(keywords),
+        "keywords": texts(keywords),
         "retracted": "Retracted Publication" in ptypes or "RetractionIn" in refs,
         "retraction_notices": tuple(refs.get("RetractionIn", ())),
         "concern": "ExpressionOfConcernIn" in refs,
@@ -317,143 +267,6 @@ def _shared(cit: _Group, art: _Group, ptypes: tuple[str, ...]) -> dict[str, Any]
         "retraction_of": tuple(refs.get("RetractionOf", ())),
         "concern_for": tuple(refs.get("ExpressionOfConcernFor", ())),
     }
-
-
-def _sections(texts: list[etree._Element]) -> tuple[AbstractSection, ...]:
-    """Abstract parts with text; NLM's placeholder label 'UNLABELLED' means no label."""
-    out = []
-    for el in texts:
-        label, text = el.get("Label"), _text(el)
-        if text:
-            label = None if label in ("", "UNLABELLED") else label
-            out.append(AbstractSection(label=label, category=el.get("NlmCategory"), text=text))
-    return tuple(out)
-
-
-def _mesh(headings: list[etree._Element]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Descriptors, and those major on the descriptor or on any qualifier."""
-    mesh: list[str] = []
-    major: list[str] = []
-    for heading in headings:
-        name, is_major = None, False
-        for part in heading:  # one DescriptorName, then QualifierNames
-            if part.tag == "DescriptorName":
-                name = _text(part)
-            is_major = is_major or part.get("MajorTopicYN") == "Y"
-        if name:
-            mesh.append(name)
-            if is_major:
-                major.append(name)
-    return tuple(mesh), tuple(major)
-
-
-def _authors(lists: Iterable[etree._Element]) -> tuple[str, ...]:
-    """'Smith JA' per valid author, CollectiveName verbatim; editors are not authors."""
-    names: list[str] = []
-    for author_list in lists:
-        if author_list.get("Type") == "editors":
-            continue
-        parts: dict[str, etree._Element] = {}
-        valid = False
-        # one C-level walk per list makes no objects for affiliations: ~40% faster than loops
-        for el in author_list.iter(*_AUTHOR_PARTS):
-            if el.tag == "Author":
-                if valid and (name := _person(parts)):
-                    names.append(name)
-                parts, valid = {}, el.get("ValidYN") != "N"
-            else:
-                parts.setdefault(el.tag, el)
-        if valid and (name := _person(parts)):
-            names.append(name)
-    return tuple(names)
-
-
-def _person(parts: dict[str, etree._Element]) -> str | None:
-    """'Smith JA' (initials made from ForeName if missing), or the CollectiveName."""
-    if "CollectiveName" in parts:
-        return _text(parts["CollectiveName"])
-    last, initials = _text(parts.get("LastName")), _text(parts.get("Initials"))
-    if not (last and initials) and (fore := _text(parts.get("ForeName"))):
-        initials = initials or "".join(w[0] for w in re.split(r"[\s-]+", fore) if w).upper()
-        last = last or fore
-    return " ".join(p for p in (last, initials) if p) or None
-
-
-def _ids(id_list: etree._Element | None) -> dict[str, str]:
-    """The record's own ids by IdType, first one wins (never those of cited references)."""
-    ids: dict[str, str] = {}
-    for el in _kids(id_list, "ArticleId"):
-        value = _text(el)
-        if value:
-            ids.setdefault(el.get("IdType") or "", value)
-    return ids
-
-
-def _elocation_doi(group: _Group) -> str | None:
-    for loc in group.get("ELocationID", ()):
-        if loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N":
-            return _text(loc)
-    return None
-
-
-def _pages(pagination: _Group) -> str | None:
-    medline = _text(_first(pagination, "MedlinePgn"))
-    if medline:
-        return medline
-    start, end = _text(_first(pagination, "StartPage")), _text(_first(pagination, "EndPage"))
-    return f"{start}-{end}" if start and end else start
-
-
-def _year(group: _Group) -> int | None:
-    """Year from Year, else the first four digits of MedlineDate."""
-    m = _YEAR.search(_text(_first(group, "Year")) or _text(_first(group, "MedlineDate")) or "")
-    return int(m.group()) if m else None
-
-
-def _pub_date(pub: _Group) -> str | None:
-    """A human date as PubMed shows it: '2021 May 29', '2020 Spring', or the MedlineDate."""
-    medline = _text(_first(pub, "MedlineDate"))
-    if medline:
-        return medline
-    month = _text(_first(pub, "Month"))
-    # (the length checks keep int() clear of Python's 4,300-digit limit on damaged values)
-    if month and month.isdecimal() and len(month) <= 4 and 1 <= int(month) <= 12:
-        month = _MONTHS[int(month) - 1]
-    day, season = _text(_first(pub, "Day")), _text(_first(pub, "Season"))
-    if day and day.isdecimal() and len(day) <= 4:
-        day = str(int(day))  # PubMed shows '2021 Jun 7', not '07'
-    parts = (_text(_first(pub, "Year")), month, day, season)
-    return " ".join(p for p in parts if p) or None
-
-
-def _date(el: etree._Element | None) -> date | None:
-    """A calendar date from Year/Month/Day (month as number or name); None if unusable."""
-    if el is None:
-        return None
-    year = month = day = ""
-    for part in el:
-        tag, text = part.tag, (part.text or "").strip()
-        if tag == "Year":
-            year = text
-        elif tag == "Month":
-            month = text
-        elif tag == "Day":
-            day = text
-    try:  # a damaged value may also overflow C long or exceed int()'s digit limit
-        month_num = int(month) if month.isdecimal() else _MONTH_NUM.get(month[:3].lower(), 1)
-        return date(int(year), month_num, int(day) if day.isdecimal() else 1)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _history(history: etree._Element | None) -> dict[str, date]:
-    """Only the entrez and pubmed dates are wanted; the rest are not worth parsing."""
-    out: dict[str, date] = {}
-    for el in () if history is None else history:
-        status = el.get("PubStatus")
-        if status in ("entrez", "pubmed") and status not in out and (when := _date(el)):
-            out[status] = when
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

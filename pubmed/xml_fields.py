@@ -50,6 +50,8 @@ from typing import Any
 from lxml import etree
 
 from core.article import CommentCorrection, Grant
+from pubmed.xml_elements import clean
+from pubmed.xml_elements import text as element_text
 
 Group = Mapping[str, Sequence[etree._Element]]
 
@@ -127,7 +129,6 @@ _PREFIX = {
     "lbctr": "LBCTR",
     "crd": "CRD",
 }
-_ASCII_WS = re.compile(r"[ \t\n\r]+")
 
 
 def registry_ids(texts: Iterable[str | None]) -> tuple[str, ...]:
@@ -205,7 +206,7 @@ def record_fields(cit: Group, art: Group, abstract: str | None) -> dict[str, Any
     texts = [abstract, *(_databank_text(b) for dbl in banks for b in dbl)] if banks else (abstract,)
     return {
         "registry_ids": registry_ids(texts),
-        "coi_statement": _text(coi[0]) if coi else None,
+        "coi_statement": element_text(coi[0]) if coi else None,
         "grants": grants(grant_lists) if grant_lists else (),
         "comments_corrections": comments_corrections(links) if links else (),
         "affiliations": affiliations(authors) if authors else (),
@@ -214,7 +215,7 @@ def record_fields(cit: Group, art: Group, abstract: str | None) -> dict[str, Any
 
 def _databank_text(bank: etree._Element) -> str:
     """'ClinicalTrials.gov NCT01234567 ...': the name lets 'EudraCT' vouch for a bare number."""
-    parts = [_text(part) for part in bank.iter("DataBankName", "AccessionNumber")]
+    parts = [element_text(part) for part in bank.iter("DataBankName", "AccessionNumber")]
     return " ; ".join(p for p in parts if p)
 
 
@@ -227,11 +228,11 @@ def grants(lists: Iterable[etree._Element]) -> tuple[Grant, ...]:
             for part in grant:
                 tag = part.tag
                 if tag == "GrantID":
-                    gid = _text(part)
+                    gid = element_text(part)
                 elif tag == "Agency":
-                    agency = _text(part)
+                    agency = element_text(part)
                 elif tag == "Country":
-                    country = _text(part)
+                    country = element_text(part)
             if gid or agency or country:
                 out.append(Grant(gid, agency, country))
     return tuple(out)
@@ -247,7 +248,7 @@ def comments_corrections(lists: Iterable[etree._Element]) -> tuple[CommentCorrec
             kind = cc.get("RefType")
             if kind not in COMMENT_TYPES:
                 continue
-            pmid = next((_text(p) for p in cc if p.tag == "PMID"), None)
+            pmid = next((element_text(p) for p in cc if p.tag == "PMID"), None)
             entry = CommentCorrection(kind, pmid if pmid and pmid.isdecimal() else None)
             if entry.pmid is None or entry not in out:
                 out.append(entry)
@@ -268,26 +269,4 @@ def affiliations(lists: Iterable[etree._Element]) -> tuple[str, ...]:
                 )
             )
     # cleaned once per distinct text (authors share affiliations): ~2x faster than per element
-    return tuple(dict.fromkeys(t for t in map(_clean, found) if t))
-
-
-def _first(group: Group, tag: str) -> etree._Element | None:
-    found = group.get(tag)
-    return found[0] if found else None
-
-
-def _text(el: etree._Element | None) -> str | None:
-    """Text with inline markup flattened and ASCII whitespace runs collapsed, as the parser's."""
-    return None if el is None else _clean(_raw_text(el))
-
-
-def _raw_text(el: etree._Element) -> str | None:
-    return el.text if len(el) == 0 else "".join(el.itertext())
-
-
-def _clean(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    if raw[0] == " " or raw[-1] == " " or "  " in raw or "\n" in raw or "\t" in raw or "\r" in raw:
-        raw = _ASCII_WS.sub(" ", raw).strip(" ")
-    return raw or None
+    return tuple(dict.fromkeys(t for t in map(clean, found) if t))
