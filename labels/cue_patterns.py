@@ -18,8 +18,18 @@ CUES: tuple[tuple[str, str, str], ...] = (
         r"meta-analy|systematic review|scoping review|prisma|searched|databases|"
         r"^medline|^embase|cochrane|included studies|eligible studies",
     ),
-    ("t_rct", "title", r"randomi[sz]|randomly|placebo-controlled|double-blind|crossover"),
-    ("a_random", "text", r"randomi[sz]|randomly"),
+    # (not "non-randomised", nor people "randomly selected" for a survey)
+    (
+        "t_rct",
+        "title",
+        r"(?<!non)(?<!non-)randomi[sz]|randomly(?! (?:selected|sampled|chosen))|"
+        r"placebo-controlled|double-blind|crossover",
+    ),
+    (
+        "a_random",
+        "text",
+        r"(?<!non)(?<!non-)randomi[sz]|randomly(?! (?:selected|sampled|chosen))",
+    ),
     ("a_blind", "text", r"double-blind|placebo|sham|cross-?over|blinded"),
     (
         "open_label",
@@ -56,7 +66,11 @@ CUES: tuple[tuple[str, str, str], ...] = (
         r"editorial|guideline|consensus|narrative|this review|we review",
     ),
     ("t_protocol", "title", r"protocol|rationale and design|study design"),
-    ("qualitative", "text", r"qualitative|interviews?$|focus groups?|thematic|grounded theory"),
+    (
+        "qualitative",
+        "text",
+        r"qualitative|interviews?$|focus groups?|(?<!ma)thematic|grounded theory",
+    ),
 )
 FINDING_CUES: tuple[tuple[str, str, str], ...] = (
     (
@@ -69,7 +83,7 @@ FINDING_CUES: tuple[tuple[str, str, str], ...] = (
     (
         "positive",
         "conclusion",
-        r"effective|improv|reduc|significant|benefit|superior|^safe|"
+        r"(?<!in)effective|improv|reduc|significant|benefit|superior|^safe|"
         r"well tolerated|efficacious|promising|support",
     ),
     (
@@ -171,7 +185,8 @@ TOPICS: tuple[tuple[str, str], ...] = (
         r"depress|antidepress|^mdd$|^trd$|dysthymi|mood disorder|melanchol|"
         r"anhedoni|forced swim|tail suspension|learned helplessness",
     ),
-    ("anxiety", r"anxi|panic|phobi|^gad$|elevated plus|worry"),
+    # (word starts where a longer word holds the stem: "hispanic", "tympanic", "hydrophobic")
+    ("anxiety", r"anxi|(?<![a-z])panic|(?<!hydro)(?<!por)phobi|^gad$|elevated plus|worry"),
     (
         "ptsd",
         r"post-?traumatic|^ptsd|^ptss|^trauma|acute stress disorder|fear memory|"
@@ -191,7 +206,8 @@ TOPICS: tuple[tuple[str, str], ...] = (
     ),
     (
         "efficacy",
-        r"efficacy|effective|improv|reduc|response|remission|symptom|score|relief|"
+        r"efficacy|effective|improv|reduc(?!tase)|response|remission|(?<!a)symptom|(?<!under)score|"
+        r"relief|"
         r"quality of|antidepressant-like|anxiolytic-like|outcomes?$",
     ),
     ("suicidality", r"suicid"),
@@ -199,7 +215,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
         "safety",
         r"adverse|side effects?|side-effects?|safety|^safe$|tolerab|dissociat|"
         r"blood pressure|heart rate|hemodynamic|abuse|misuse|toxic|impair|deficit|"
-        r"cystitis|hallucinat|nausea|vomit|psychotomimetic|harm|^risk",
+        r"(?<!chole)cystitis|hallucinat|nausea|vomit|psychotomimetic|(?<!p)harm|^risk",
     ),
     (
         "durability",
@@ -209,10 +225,14 @@ TOPICS: tuple[tuple[str, str], ...] = (
     (
         "mechanism",
         r"mechanism|biomarker|receptor|signal|neuroimag|fmri|^mri$|bdnf|mtor|synap|"
-        r"plasticity|^genes?$|expression|pathway|glutamat|^gaba|^eeg$|connectivity|"
+        r"plasticity|^genes?$|expression|pathway|glutamat|^gaba(?!pentin)|^eeg$|connectivity|"
         r"inflammat|cytokine|metabol|neuron|cortex|hippocamp",
     ),
-    ("intervention", r"treat|therap|intervention|administ|infusion|^dose|^drug|trial|program"),
+    (
+        "intervention",
+        r"(?<!mal)treat|therap|intervention|administ(?!rative)|infusion|^dose|^drug|"
+        r"(?<![a-z])trial|clinicaltrials|program",
+    ),
 )
 # The names of each condition as TAXONOMY.md gives them, matched in each document's own
 # (normalised) title, objective, conclusion and text. Vocabulary cues miss a name too rare to
@@ -252,7 +272,8 @@ CONDITION_NAMES: tuple[tuple[str, str], ...] = (
 CONDITION_MENTIONS: dict[str, str] = {
     "depression": r"depress|\bmdd\b|\btrd\b|dysthymi|mood disorder|melanchol|anhedoni|forced swim|"
     r"tail suspension|learned helplessness|\bmood\b|\bhamd?\b|\bmadrs\b|\bphq|\bbdi\b",
-    "anxiety": r"anxi|panic|phobi|\bgad\b|elevated plus|\bworry|light-dark|open field|\bstai\b",
+    "anxiety": r"anxi|(?<![a-z])panic|(?<!hydro)(?<!por)phobi|\bgad\b|elevated plus|\bworry|"
+    r"light-dark|open field|\bstai\b",
 }
 # Literal stems, one of which every match of a condition's names contains: a document holding
 # none of them skips that condition's (slower) pattern. tests/test_condition_names.py checks it.
