@@ -50,6 +50,7 @@ from labels.features import (
     new_vectorizers,
 )
 from labels.rules.design import decide_design, design_rule
+from labels.rules.outcomes import with_suicidality
 from labels.rules.routes import extract_routes
 from labels.rules.sample_size import extract_sample_size
 from labels.terms import (
@@ -186,6 +187,9 @@ class Models:
                 labels[name] = chosen[name][i]
                 confidence[name] = certainty[name][i]
             labels["conditions"] = named_conditions(doc.text, labels["conditions"])
+            labels["outcomes"] = with_suicidality(
+                labels["outcomes"], doc.title, doc.aim, labels["finding"]
+            )
             out.append(self._rule_labels(article, doc, labels, confidence, calibrated))
         return out
 

@@ -115,6 +115,41 @@ def test_a_chronic_pain_condition_named_as_the_target_is_chronic_pain(
     assert (labelled.design, labelled.finding) == ("rct", "positive")
 
 
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        (
+            "Brief contact intervention after a suicide attempt: a randomised controlled trial.",
+            "Objective: to test whether postcards and telephone contacts after discharge reduce "
+            "repeated suicide attempts. A total of 320 adults admitted after a suicide attempt "
+            "were randomly assigned to brief contact or usual care. Fewer patients attempted "
+            "suicide again in the brief contact group over 12 months. Conclusions: brief contact "
+            "reduced repeat suicide attempts.",
+        ),
+        (
+            "Lithium or placebo for suicidal behaviour in bipolar disorder: a randomised trial.",
+            "Objective: to test whether lithium prevents suicidal behaviour. 150 patients were "
+            "randomized to lithium or placebo. Suicidal events did not differ between groups. "
+            "Conclusions: lithium did not reduce suicidal behaviour.",
+        ),
+        (
+            "Ketamine for suicidal ideation in the emergency department: an open-label study.",
+            "Objective: to assess the effect of a single ketamine dose on suicidal ideation. "
+            "Twenty patients received ketamine 0.2 mg/kg. Suicidal ideation scores fell within two "
+            "hours. Conclusions: ketamine rapidly reduced suicidal ideation.",
+        ),
+    ],
+)
+def test_a_study_of_an_effect_on_suicidal_ideation_or_behaviour_measures_suicidality(
+    shipped: Models, title: str, abstract: str
+) -> None:
+    # The newcomer's case: a trial in patients with suicidal ideation read without
+    # suicidality. Seven labelled examples teach the classifier nothing; the guide's rule does.
+    labelled = _label(shipped, title, abstract)
+    assert "suicidality" in labelled.outcomes
+    assert labelled.finding != "none"
+
+
 def test_respiratory_depression_under_ketamine_sedation_is_not_depression(shipped: Models) -> None:
     labelled = _label(
         shipped,
@@ -218,4 +253,29 @@ def test_only_allocation_in_the_studys_own_words_overrides_the_classifier(
     probs = np.full(len(DESIGNS), 0.01)
     probs[DESIGNS.index("observational")] = 0.9  # the classifier's reading, RCT well below 0.2
     record = Article(pmid="1", title="Sleep and mood in older adults", abstract=abstract)
+    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # nothing random, blind, placebo or sham: the classifier's RCT is not taken
+        (
+            "A total of 1,204 adults attending primary care completed the questionnaire; "
+            "depressive symptoms were associated with poorer sleep.",
+            "observational",
+        ),
+        ("Patients treated with the new regimen improved more than the others.", "observational"),
+        # a double-blind trial that never says "randomised" stays an RCT (guide, round 4)
+        ("In this double-blind trial, 40 patients received drug A or drug B.", "rct"),
+        ("Sixty patients were allocated to two groups by a computer-generated list.", "rct"),
+    ],
+)
+def test_an_rct_needs_randomisation_or_a_blinded_or_placebo_arm_in_the_text(
+    abstract: str, expected: str
+) -> None:
+    probs = np.full(len(DESIGNS), 0.01)
+    probs[DESIGNS.index("rct")] = 0.6  # the classifier's first choice
+    probs[DESIGNS.index("observational")] = 0.3
+    record = Article(pmid="1", title="Sleep and mood in adults", abstract=abstract)
     assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected

@@ -132,6 +132,10 @@ _ANIMALS = re.compile(
     r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
     r"pigs?|piglets?|sheep|cats?|horses?|calves|chicks?|hamsters?|guinea pigs?|ferrets?)\b"
 )
+# An RCT names its randomisation, or at least a blind, placebo or sham arm (the guide: a
+# double-blind trial that never says "randomised" is still one). Out of fold on the training
+# part, requiring it removed 28 wrong RCTs for 2 right ones.
+_RCT_CUES = re.compile(r"random|blind|placebo|sham|cross-?over|allocat|masked")
 _RESULTS_LABEL = re.compile(r"(?:^|\n)(?:results?|findings)\s*:")
 
 
@@ -147,6 +151,8 @@ def _admissible(design: str, text: str) -> bool:
         return _RESULTS_LABEL.search(text) is None
     if design == "nonrandomized_trial":  # an intervention given in a study, not a chart review
         return _TRIAL_CUES.search(text) is not None and "retrospective" not in text
+    if design == "rct":  # allocation at random, or at least the blinding or control of a trial
+        return _RCT_CUES.search(text) is not None
     return True
 
 
@@ -169,7 +175,7 @@ def decide_design(
     best = int(next((i for i in order if _admissible(DESIGNS[i], text)), order[0]))
     rct = DESIGNS.index("rct")
     favour_rct = DESIGNS[best] not in ("rct", "meta_analysis", "preclinical")
-    if favour_rct and probs[rct] >= config.get("rct_threshold", 1.0):
+    if favour_rct and probs[rct] >= config.get("rct_threshold", 1.0) and _admissible("rct", text):
         return "rct", float(probs[rct])
     # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
     if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
