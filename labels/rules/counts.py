@@ -33,6 +33,7 @@ _NOT_PEOPLE_N = re.compile(
     r"experiments)\b",
     re.I,
 )
+_NOT_DIGIT = re.compile(r"\D")
 _TOTAL_N = re.compile(r"\b(?:sample|total|cohort|analysis|study|population|overall)\W*$", re.I)
 
 
@@ -65,7 +66,7 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             weak = bool(WEAK_NOUN.fullmatch(noun.group("noun")))
             bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
             kind = "part" if bracketed or PERCENT_NEXT.match(sentence, noun.end()) else "noun"
-            size = value * _groups_of(sentence, start, noun.end())
+            size = value * _groups_of(sentence, start, noun.end()) * _people_each(noun)
             sex = _SEX.fullmatch(noun.group("noun")) is not None
             found[start] = Count(size, start, noun.end(), kind, weak, sex)
         elif (
@@ -79,7 +80,7 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
         before = sentence[max(0, m.start() - 40) : m.start()]
         if _NOT_PEOPLE_N.search(before):
             continue
-        value = int(m.group("num").replace(",", ""))
+        value = int(_NOT_DIGIT.sub("", m.group("num")))
         # "41 patients (n = 41)" states one count twice; "Group I (n = 41) ... Group T (n = 41)"
         # states two groups of one size.
         if any(abs(c.start - m.start()) < 60 and c.value == value for c in stated):
@@ -93,7 +94,7 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             kind = "part"  # "insulinoma (n = 18, 24%)": a category of the sample, not a group
         found[m.start()] = Count(value, m.start(), m.end(), kind)
     counts = sorted(found.values(), key=lambda c: c.start)
-    return _with_listed_numbers(sentence, counts)
+    return _with_elided_nouns(sentence, _with_listed_numbers(sentence, counts))
 
 
 _EQUAL_GROUPS = re.compile(
@@ -119,6 +120,20 @@ def _groups_of(sentence: str, start: int, end: int) -> int:
     return int(k) if k.isdigit() else _GROUP_WORDS[k]
 
 
+# Part 2, rule 12 counts every person assessed: "82 pairs", "441 patient-caregiver dyads" are
+# twice as many people, "4654 parent-offspring trios" three times. ("84 children and their
+# parents" is left as stated: how many parents is not.)
+_TWO_EACH = re.compile(r"couples?|dyads?|pairs?", re.I)
+
+
+def _people_each(noun: re.Match[str]) -> int:
+    """How many people each counted unit is: 2 for a pair, 3 for a trio, else 1."""
+    word = noun.group("noun")
+    if word.lower() == "trios":
+        return 3
+    return 2 if _TWO_EACH.fullmatch(word) else 1
+
+
 # "100,000 infants each year": a rate in the population, not a sample.
 _RATE = re.compile(
     r"\s*(?:(?:each|per|a|every)\s+(?:year|annum|month|week|day)\b|annually\b)", re.I
@@ -133,6 +148,8 @@ _NOT_COUNT_PREFIX = re.compile(
     r"\s*$|"
     r"\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$|\ban?\s+$"
 )
+# "In a prospective study 218 children were enrolled": the study is named, not numbered ("Study 2").
+_A_STUDY = re.compile(r"\b(?:a|an|the|this|our)\s+(?:[\w-]+\s+){0,2}study\s+$")
 _YEAR = re.compile(r"(?:19|20)\d\d\b")
 _YEAR_OF_PEOPLE = re.compile(rf"\d{{4}}\s+{PEOPLE}")
 # "19 (95%) of 20 patients", "14 out of 169": a share's denominator ("2016, a total of 76" is not).
@@ -143,13 +160,58 @@ _DENOMINATOR = re.compile(
 
 def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
     """Numbers that are ages, classes, doses, years or percentages rather than people."""
-    if _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()):
+    if _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()) and not (
+        value >= 10 and _A_STUDY.search(sentence, max(0, start - 60), start)
+    ):
         return True
     year_like = _YEAR.match(sentence, start) and 1900 <= value <= 2035
     if year_like and (bare or not _YEAR_OF_PEOPLE.match(sentence, start)):
         return True
     # "19 (95%) of 20 patients": the second number is a denominator, not a sample.
     return bool(_DENOMINATOR.search(sentence[max(0, start - 20) : start]))
+
+
+# "of 70 patients with the disease", "of 66 patients who entered": the base described as a sample.
+_SAMPLE_DESCRIBED = re.compile(
+    r"\s+(?:with|who|studied|enrolled|included|treated|undergoing|receiving)\b", re.I
+)
+
+
+def denominator_counts(sentence: str) -> list[int]:
+    """The people counts that close a share ("7 of 70 patients", "52 of 66 patients who
+    entered"): the sample when an abstract states it only as the base of its shares."""
+    low = sentence.lower()
+    if "of " not in low or ANY_DIGIT.search(sentence) is None or not mentions_people(low):
+        return []
+    out = []
+    for value, start, end in find_numbers(sentence, False):
+        if not _DENOMINATOR.search(sentence[max(0, start - 20) : start]):
+            continue
+        noun = NOUN_AFTER.match(sentence, end)
+        if noun is None or _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start]):
+            continue
+        if _SAMPLE_DESCRIBED.match(sentence, noun.end()):
+            out.append(value)
+    return out
+
+
+# "25 patients were randomised to X and 24 to Y": the second group's noun and verb are elided.
+_ELIDED = re.compile(
+    rf"\s+(?:were|was)\s+(?:\w+ly\s+)?\w+ed\b[^.;\d]{{0,80}}?\band\s+(?P<num>{NUM})"
+    r"\s+(?:to\b(?!\s+\d)|into\b|with\b|for\b)",
+    re.I,
+)
+
+
+def _with_elided_nouns(sentence: str, counts: list[Count]) -> list[Count]:
+    """A number after "and" that repeats the frame of the count before it is a group too."""
+    extra: list[Count] = []
+    for c in counts:
+        m = _ELIDED.match(sentence, c.end) if c.kind == "noun" else None
+        value = number_value(m.group("num")) if m else None
+        if m and value and all(x.start != m.start("num") for x in counts):
+            extra.append(Count(value, m.start("num"), m.end("num"), "noun", c.weak))
+    return sorted([*counts, *extra], key=lambda c: c.start) if extra else counts
 
 
 _LISTED = re.compile(

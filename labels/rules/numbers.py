@@ -18,7 +18,9 @@ _WORD_VALUES = (
     | {w: (i + 2) * 10 for i, w in enumerate(_TENS.split("|"))}
     | {"a": 1}
 )
-_DIGITS = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?!\d)|\d+"
+# Thousands grouped by commas or by a (thin, narrow or no-break) space: "1,344", "151 110".
+_THOUSANDS_SPACE = r"[ \u2009\u202f\xa0]"
+_DIGITS = rf"\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_THOUSANDS_SPACE}\d{{3}})+(?!\d)|\d+"
 NUM = (
     rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS}|(?i:{_WORDNUM}))"
     r"(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
@@ -41,6 +43,15 @@ PEOPLE = (
     r"(?:primi|multi|nulli)?(?:paras|gravidas)|alcoholics|nonalcoholics|diabetics|"
     r"schizophrenics|epileptics|asthmatics|americans|africans|europeans|mexicans|koreans|"
     r"chinese|japanese|[a-z]+ians|hcps|"
+    # Occupations and roles: "210 professors", "116 cleaners", "58 divers". (Raters and
+    # readers are left out: "5 radiologists rated the images" counts no participants.)
+    r"professors|lecturers|managers|executives|cleaners|divers|pilots|miners|sailors|seafarers|"
+    r"police|policemen|cadets|recruits|conscripts|servicemen|sportsmen|swimmers|dancers|"
+    r"footballers|learners|freshmen|retirees|pensioners|seniors|elders|widows|orphans|"
+    r"travell?ers|tourists|pilgrims|housewives|homemakers|applicants|entrants|"
+    r"schoolchildren|schoolboys|schoolgirls|grandparents|grandmothers|interviewees|"
+    r"probands|(?:non-?)?carriers|parturients|insomniacs|meditators|non-?meditators|"
+    r"vegetarians|vegans|trios|"
     r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
 )
 WEAK_NOUN = re.compile(r"questionnaires|responses|deaths?|suicides?|homicides?", re.I)
@@ -52,8 +63,16 @@ _STOP_MODIFIER = (
     r"hospitals|countries|groups?|arms?"
 )
 _MODIFIER = (
-    rf"(?:(?:(?!(?:{_STOP_MODIFIER})\b)[A-Za-z][\w'’/]*(?:-\w+)*|sex[- ]and[- ]age[- ]matched|"
+    rf"(?:(?:(?!(?:{_STOP_MODIFIER})\b)[A-Za-z][\w'’/]*(?:-\w+)*|"
+    # "age- and sex-matched", "age-, sex- and practice-matched", "age--sex matched"
+    r"(?:(?:age|sex|gender|race|ethnicity|practice)(?:-+|,|\s)+(?:and\s+|or\s+)?)+matched|"
     r"ASA\s+(?:physical\s+status\s+)?[I1-4V]+(?:\s*(?:and|or|-|,|/)\s*[I1-4V]+)*)\s+)"
+)
+# "55 head and neck cancer patients", "86 paediatric and adult patients": two modifiers joined by
+# "and" still name one group (but "45 practices and five children" names two).
+_JOINED_MODIFIERS = (
+    r"(?:(?!(?:and|or|the|of|in|with|for)\b)[A-Za-z][\w-]*+(?<![s_-])\s+(?:and|&)\s+"
+    rf"(?!(?:{_UNITS}|{_TEENS}|{_TENS}|a|an|the|their|other|no|such|all|any)\b))?"
 )
 # Numbers are found by a cheap digit scan (and a word scan only where number words occur);
 # the people noun and the verb after a number are then matched at that one position.
@@ -61,7 +80,8 @@ _MODIFIER = (
 # stand between the number and its noun.
 NOUN_AFTER = re.compile(
     r"\s+(?:\((?![^()]*%)[^()]{1,40}\)\s+)?"
-    rf"(?P<mods>{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
+    rf"(?P<mods>{_JOINED_MODIFIERS}{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
+    r"(?!\s+(?:characteristics|variables|factors)\b)"  # "forty patient characteristics"
 )
 _DIGIT_RUN = re.compile(
     rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS})(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
@@ -126,7 +146,8 @@ BARE_AFTER = re.compile(
     r"completed|participated|agreed|entered|met|fulfilled|underwent|took part|consented)\b)",
 )
 N_EQUALS = re.compile(
-    r"(?<![\w])(?P<n>[nN])\s?(?:total|tot)?\s*[=:]\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"
+    r"(?<![\w])(?P<n>[nN])\s?(?:total|tot)?\s*[=:]\s*"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_THOUSANDS_SPACE}\d{{3}})+(?![\d.])|\d+)(?![\d.])"
 )
 
 

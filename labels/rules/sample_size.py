@@ -8,13 +8,21 @@ from dataclasses import dataclass
 
 from core.article import Article
 from labels.rules.abstract_parts import abstract_parts
-from labels.rules.counts import Count, sentence_counts
+from labels.rules.counts import Count, denominator_counts, sentence_counts
 from labels.rules.numbers import (
     ANY_DIGIT,
     NUM,
     NUMBER_WORD_ALONE,
     PEOPLE,
     mentions_people,
+)
+from labels.rules.sample_scope import (
+    added_group,
+    control_group,
+    estimated,
+    from_literature,
+    modelled,
+    names_controls,
 )
 from labels.text import article_text
 
@@ -66,9 +74,12 @@ _SPLIT_TOTAL = re.compile(
 _MULTI_STUDY = re.compile(
     r"\b(?:study|experiment|sample|cohort)\s+(?:[1-9IV]+|one|two|three)\b", re.I
 )
+# "We present a 45-year-old man", "tested in vivo on a tumour patient": one patient; "we present
+# a novel system" is no patient at all.
 _SINGLE_PERSON = re.compile(
     r"\ba\s+\d{1,3}[- ](?:year|month|week|day)s?[- ]old\b|\b(?:we|this report) (?:describe|present|"
-    r"report)s? (?:a|the case of a|one)\b",
+    rf"report)s? (?:a|the case of a|one)\s+(?:[\w-]+\s+){{0,3}}?(?:case|{PEOPLE})\b|"
+    r"\b(?:in|on) (?:a|one) (?:[\w-]+\s+){0,3}?(?:patient|volunteer|subject)\b(?!s)",
     re.I,
 )
 
@@ -79,12 +90,18 @@ class _Candidate:
     role: float  # 3 randomised, 2 enrolled, 1.5 stated, 1.3 completed, 1.2 screened, 1 analysed
     position: int
     sentence: int
+    added: bool = False  # the count names a group beside the sample ("six other patients")
+    controls: bool = False  # the count is named as the control group ("acted as controls")
 
 
 _POOL_LEAD = re.compile(
     r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among|Out of)\s+(?:the\s+|a total of\s+|these\s+)?$"
 )
 _SUBSET_TAKEN = re.compile(rf"{_RANDOMISED.pattern}|{_ENROLLED.pattern}|\bresponded\b", re.I)
+_SHARE_LEAD = re.compile(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|Out of)\s+(?:a total of\s+)?$")
+# "Of 24 patients with other indications", "Of 157 cases admitted": a subset, or admissions.
+_SUBSET_OF = re.compile(r"[^,;]*\b(?:who|with other|admitted)\b", re.I)
+_SHARE = re.compile(r"%|\bper ?cent\b|\b(?:the )?majority\b", re.I)
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
 
 
@@ -116,6 +133,7 @@ _FINITE_VERB = re.compile(r"\s*\b(?:were|was|had|have|has|received|underwent)\b"
 # a second group named further on in the sentence.
 _SECOND_GROUP = re.compile(
     r"\b(?:and|compared)\s+(?:with\s+|to\s+)?(?:in|those of|the|from|for|among)\b|"
+    r"\bcompared\b[^.;()]{0,40}\b(?:with|to)\s+(?:those|the values|the results)\b|"
     r"\b(?:while|whereas)\b|;\s+we\b",
     re.I,
 )
@@ -175,12 +193,19 @@ def _sentence_candidates(
     sentence: str, offset: int, index: int, number_words: bool = True
 ) -> list[_Candidate]:
     """Counts of people stated in one sentence, listed groups summed."""
-    counts = sentence_counts(sentence, number_words)
-    if not counts:
-        return []
+    counts = [c for c in sentence_counts(sentence, number_words) if not estimated(sentence, c)]
+    if not counts or modelled(sentence):
+        return []  # "100,000 patients were simulated": a model's cohort, not participants
     whole = [c for c in counts if c.kind not in ("n", "part")]
     parts = [c for c in counts if c.kind == "n"]
     out: list[_Candidate] = []
+    if len(counts) == 1 and _SHARE_LEAD.match(sentence[: counts[0].start]):
+        # "Of 227 patients, 92% were treated with X": the shares are of the whole sample ("Of
+        # the 117 patients who returned" refers back to a subset of it).
+        lead = counts[0]
+        rest = sentence[lead.end :]
+        if _SHARE.search(rest) and not _SCREENED.search(sentence) and not _SUBSET_OF.match(rest):
+            return [_Candidate(lead.value, 2.0, offset + lead.start, index)]
     # "Of 367 patients identified, 113 responded": a screened lead count is the pool, not the
     # sample; "Of the 135 patients randomised, 67 received X" leads with the sample itself.
     if len(counts) > 1 and _POOL_LEAD.match(sentence[: counts[0].start]):
@@ -197,6 +222,8 @@ def _sentence_candidates(
             return out
     if whole:
         for group in _groups(sentence, whole):
+            if from_literature(sentence, group[0], group[-1]):
+                continue  # "the 17 previously reported cases": other authors' patients
             if len(group) > 1 and not _repeated_measures(sentence, group):
                 value = sum(c.value for c in group)
             else:
@@ -208,7 +235,9 @@ def _sentence_candidates(
                 role = 1.2
             if all(c.weak for c in group):
                 role -= 0.3
-            out.append(_Candidate(value, role, offset + group[0].start, index))
+            added = added_group(sentence, group[0])
+            controls = control_group(sentence, group[0])
+            out.append(_Candidate(value, role, offset + group[0].start, index, added, controls))
     elif not parts:
         c = next(c for c in counts if c.kind == "part")
         value, role = c.value, 0.5
@@ -231,9 +260,27 @@ def _sentence_candidates(
     return out
 
 
+def _with_added_groups(best: _Candidate, candidates: list[_Candidate], study: list[str]) -> int:
+    """The sample plus each later sentence's group that is enrolled beside it (Part 2, rule 12:
+    every group studied counts): a further group with a verb of taking part, or a control group
+    the sample's own sentence does not count already."""
+    total = best.value
+    seen = {best.sentence}
+    counted_controls = names_controls(study[best.sentence])
+    for c in sorted(candidates, key=lambda c: (-c.role, c.position)):
+        if c.sentence in seen or c.position < best.position:
+            continue
+        further = c.added and c.role >= 2
+        if further or (c.controls and c.role >= 1.5 and not counted_controls):
+            seen.add(c.sentence)
+            total += c.value
+    return total
+
+
 def _best(candidates: list[_Candidate], study_sentences: list[str]) -> int:
-    """The sample: the best-ranked count, or the sum of separately stated studies. (A control
-    group in the next sentence is not added: more often it splits the sample than adds to it.)"""
+    """The sample: the best-ranked count, or the sum of separately stated studies, plus groups
+    named as beside it. (A later count of controls not so named is not added: more often it
+    splits the sample than adds to it.)"""
     best = max(candidates, key=lambda c: (c.role, -c.position))
     spread = len({c.sentence for c in candidates}) > 1
     multi = [i for i, s in enumerate(study_sentences) if spread and _MULTI_STUDY.search(s)]
@@ -245,7 +292,7 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> int:
         values = [c.value for c in per_study if c is not None]
         if len(values) > 1 and best.sentence in multi:
             return sum(values)
-    return best.value
+    return _with_added_groups(best, candidates, study_sentences)
 
 
 def _all_candidates(study: list[str]) -> list[_Candidate]:
@@ -278,6 +325,10 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
         if candidates:
             break
     if not candidates:
+        # "Fibrosis was observed in 7 of 70 patients": no count but the base of a share.
+        bases = [n for sentence in parts.study for n in denominator_counts(sentence)]
+        if bases:
+            return bases[0]
         single = design == "case_report" or _SINGLE_PERSON.search(article_text(article))
         return 1 if single else None
     value = _best(candidates, study)

@@ -1,0 +1,86 @@
+"""Whether a count stated in an abstract is of the study's own participants.
+
+Some counts of people are of others: cases reported in the literature, a model's simulated
+cohort, an estimate for a population. Others name a group enrolled beside the main sample
+("In addition, 33 patients with PD were included"), which the guide adds to it (Part 2,
+rule 12). The sentence-level readings of ``labels.rules.sample_size`` ask here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from labels.rules.counts import Count
+
+_LITERATURE = re.compile(
+    r"\b(?:previously (?:reported|described|published)|in the (?:english )?literature|"
+    r"literature review)\b",
+    re.I,
+)
+_MODELLED = re.compile(
+    r"\b(?:were|was) simulated\b|\b(?:simulated|hypothetical|virtual) (?:cohorts?|patients|"
+    r"trials?|populations?|participants|individuals)\b|\bmicrosimulation\b",
+    re.I,
+)
+# "For every 100,000 women screened", "an estimated 21,000 cases": a rate or an estimate.
+_ESTIMATED = re.compile(r"\b(?:for every|an estimated|estimated|approximately every)\s+$", re.I)
+# "In addition, 33 patients with PD were included", "five other subjects were studied": a group
+# taking part beside the sample, not a subset of it ("the other 17 patients had ...").
+_ADDED_GROUP = re.compile(
+    r"\b(?:in addition|additional(?:ly)?|another|other|further|a second|a separate)\b", re.I
+)
+_ADDED_OPENING = re.compile(r"^(?:in addition|additionally|also|furthermore)\b", re.I)
+_THE_OTHER = re.compile(
+    r"\b(?:the|these|those|remaining)\s+(?:\w+\s+)?(?:other|additional|further)\b", re.I
+)
+
+# "A control group of 92 athletes", "Twenty-one children acted as controls": a group named as the
+# controls of the sample, in a sentence of its own.
+_CONTROLS_BEFORE = re.compile(
+    r"\b(?:control group|controls?) (?:consisted of|comprised|included|were|was)\s+$|"
+    r"\ba (?:healthy )?control group of\s+$",
+    re.I,
+)
+_CONTROLS_AFTER = re.compile(
+    r"[^.;]{0,80}\b(?:served|acted|were (?:used|enrolled|recruited|included|selected|studied))"
+    r" as (?:a |the )?(?:healthy |normal )?controls?\b",
+    re.I,
+)
+_CONTROLS_NAMED = re.compile(r"\bcontrols?\b|\bhealthy\b|\bnormal (?:subjects|volunteers)", re.I)
+
+
+def control_group(sentence: str, count: Count) -> bool:
+    """Whether the count is named as a control group ("A control group of 92 athletes")."""
+    before = sentence[max(0, count.start - 40) : count.start]
+    return bool(_CONTROLS_BEFORE.search(before) or _CONTROLS_AFTER.match(sentence, count.start))
+
+
+def names_controls(sentence: str) -> bool:
+    """Whether a sentence already counts the controls along with the patients."""
+    return _CONTROLS_NAMED.search(sentence) is not None
+
+
+def modelled(sentence: str) -> bool:
+    """Whether the sentence counts a model's cohort ("100,000 patients were simulated")."""
+    low = sentence.lower()
+    if "simulat" not in low and "hypothetical" not in low and "virtual" not in low:
+        return False  # the common case, without a regex scan
+    return _MODELLED.search(sentence) is not None
+
+
+def estimated(sentence: str, count: Count) -> bool:
+    """Whether the count is an estimate or a rate's base ("an estimated 21,000 cases")."""
+    return _ESTIMATED.search(sentence, max(0, count.start - 20), count.start) is not None
+
+
+def from_literature(sentence: str, first: Count, last: Count) -> bool:
+    """Whether the counts are other authors' patients ("the 17 previously reported cases")."""
+    return _LITERATURE.search(sentence, max(0, first.start - 40), last.end + 60) is not None
+
+
+def added_group(sentence: str, count: Count) -> bool:
+    """Whether a count names a group studied beside the main sample, not a subset of it."""
+    near = max(0, count.start - 40)
+    if _THE_OTHER.search(sentence, near, count.end):
+        return False
+    return bool(_ADDED_OPENING.match(sentence) or _ADDED_GROUP.search(sentence, near, count.end))
