@@ -22,6 +22,10 @@ j rapid-relief 40601310 supports "Key secondary end point 24 h after the first e
 j treatment-resistant-depression 40601310 supports "TRD (2+ failed antidepressants): esketamine beat placebo at day 28 (-5.1 and -6.8 MADRS)."
 j treatment-resistant-depression 31166571 supports "TRD responders to esketamine: continuing it delayed relapse against placebo (randomised withdrawal)."
 
+# suicidal-thoughts: major depression with acute suicidal thoughts, esketamine nasal spray added
+# to standard care eased depressive symptoms within a day
+j suicidal-thoughts 37771084 supports "Post-hoc Asian subgroup of ASPIRE I (26 vs 27, suicidal ideation with intent, plus standard care): MADRS favoured esketamine 24 h after the first dose (-3.8; no test reported)."
+
 # chronic-pain: ketamine may relieve some kinds of long-lasting pain
 j chronic-pain 8610220 supports "Fibromyalgia: IV ketamine significantly reduced pain intensity during and after the test."
 j chronic-pain 8584148 supports "Central pain after spinal cord injury: continuous and evoked pain markedly reduced by ketamine."
@@ -63,6 +67,6 @@ j routes 37771084 supports "Intranasal esketamine added to standard of care."
 # supervised-setting: misuse potential, hence supervision and monitoring. None of the candidates
 # studies misuse, abuse or dependence.
 for pmid in 37771084 40601310 31166571 34092024 32316080 10467917 8628581 8610220 11027905 \
-            10548704 9698948 11498314 10680109 11240090 9755272 12837876 9272782; do
+            10548704 9698948 11498314 10680109 11240090 9755272 12837876; do
   j supervised-setting "$pmid" irrelevant "Does not study misuse, abuse or dependence of ketamine."
 done

@@ -19,7 +19,9 @@ KNOWN_WEAKNESSES = (
     "ketamine records.",
     "finding is weakest on `negative` and `mixed` (few examples: 378 and 263 of 6,259): read "
     "those answers, and every answer flagged for review, before relying on them.",
-    "outcomes `durability` and `suicidality` are rare in the corpus and often missed.",
+    "outcomes: `durability` is rare in the corpus and often missed; `suicidality` (7 labelled "
+    "records) is a rule, read from the title or objective of a study that reports an effect, "
+    "so a study that measures suicidal ideation without naming it there is missed.",
     "conditions are least precise on `anxiety`, which studies often name as a secondary "
     "measure or mediator rather than their target; the per-label thresholds (chosen on "
     "out-of-fold predictions) move from one training run to the next.",
@@ -27,7 +29,8 @@ KNOWN_WEAKNESSES = (
     "cross-sections, predictors) are often called `rct`; the guide calls them `observational`.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"
     "labelling-guide.md); 400 were labelled twice (agreement 0.92-1.00 per field) and 60 "
-    "adjudicated. The model cannot be better than that agreement.",
+    "adjudicated, and 22 sample sizes that counted specimens or procedures were re-read. The "
+    "model cannot be better than that agreement.",
     "Records without MeSH or publication types (new records, for days) score a little lower: "
     "see the 'no index' column.",
 )
@@ -63,8 +66,9 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         'conclusion and abstract word the result ("did not differ", "no significant", '
         '"failed to", "non-inferior", hedges), with class weights chosen by '
         "cross-validation to favour negative and mixed results; PubMed's Case Reports type and "
-        "stated designs are read by rule before the design classifier; rules for drug, "
-        "routes, sample size and the key finding. Each "
+        "stated designs are read by rule before the design classifier, and an RCT needs "
+        "randomisation or a blind, placebo or sham arm in the text; rules for drug, routes, "
+        "sample size, the key finding and the suicidality outcome. Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",
         "## Training data\n",
