@@ -279,3 +279,30 @@ def test_an_rct_needs_randomisation_or_a_blinded_or_placebo_arm_in_the_text(
     probs[DESIGNS.index("observational")] = 0.3
     record = Article(pmid="1", title="Sleep and mood in adults", abstract=abstract)
     assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # the guide, round 4: a double-blind trial that never says "randomised" is an RCT
+        ("In a double-blind study, 24 patients received drug A or drug B for six weeks.", "rct"),
+        # an open-label extension of a double-blind trial is not
+        (
+            "Patients completing the double-blind phase entered a 52-week open-label extension "
+            "in which all received drug A.",
+            "nonrandomized_trial",
+        ),
+        (
+            "Twenty patients received drug A for six weeks in an uncontrolled study.",
+            "nonrandomized_trial",
+        ),
+    ],
+)
+def test_a_double_blind_trial_the_classifier_calls_non_randomised_is_an_rct(
+    abstract: str, expected: str
+) -> None:
+    probs = np.full(len(DESIGNS), 0.01)
+    probs[DESIGNS.index("nonrandomized_trial")] = 0.8
+    probs[DESIGNS.index("rct")] = 0.1  # below the RCT threshold
+    record = Article(pmid="1", title="Drug A in adults", abstract=abstract)
+    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected

@@ -128,6 +128,8 @@ _RANDOM_ALLOCATION = re.compile(
     r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
     r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?"
 )
+_DOUBLE_BLIND = re.compile(r"double-?blind|double blind")
+_OPEN_PHASE = re.compile(r"open-label|open label|extension|single-blind")
 _ANIMALS = re.compile(
     r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
     r"pigs?|piglets?|sheep|cats?|horses?|calves|chicks?|hamsters?|guinea pigs?|ferrets?)\b"
@@ -180,6 +182,11 @@ def decide_design(
     # TAXONOMY: people allocated at random is an RCT, whatever else the abstract resembles.
     if DESIGNS[best] in ("observational", "nonrandomized_trial", "other") and (
         "random" in text and _RANDOM_ALLOCATION.search(text) and not _ANIMALS.search(text)
+    ):
+        return "rct", max(float(probs[rct]), 0.5)
+    # The guide (round 4): a double-blind trial that never says "randomised" is still an RCT.
+    if DESIGNS[best] == "nonrandomized_trial" and (
+        _DOUBLE_BLIND.search(text) and not _OPEN_PHASE.search(text) and not _ANIMALS.search(text)
     ):
         return "rct", max(float(probs[rct]), 0.5)
     return DESIGNS[best], float(probs[best])
