@@ -250,10 +250,8 @@ def test_a_condition_the_text_never_names_is_dropped(
 def test_only_allocation_in_the_studys_own_words_overrides_the_classifier(
     abstract: str, expected: str
 ) -> None:
-    probs = np.full(len(DESIGNS), 0.01)
-    probs[DESIGNS.index("observational")] = 0.9  # the classifier's reading, RCT well below 0.2
-    record = Article(pmid="1", title="Sleep and mood in older adults", abstract=abstract)
-    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
+    # the classifier's reading, RCT well below 0.2
+    assert _design("Sleep and mood in older adults", abstract, observational=0.9) == expected
 
 
 @pytest.mark.parametrize(
@@ -274,11 +272,8 @@ def test_only_allocation_in_the_studys_own_words_overrides_the_classifier(
 def test_an_rct_needs_randomisation_or_a_blinded_or_placebo_arm_in_the_text(
     abstract: str, expected: str
 ) -> None:
-    probs = np.full(len(DESIGNS), 0.01)
-    probs[DESIGNS.index("rct")] = 0.6  # the classifier's first choice
-    probs[DESIGNS.index("observational")] = 0.3
-    record = Article(pmid="1", title="Sleep and mood in adults", abstract=abstract)
-    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
+    # the classifier's first choice is rct
+    assert _design("Sleep and mood in adults", abstract, rct=0.6, observational=0.3) == expected
 
 
 @pytest.mark.parametrize(
@@ -301,8 +296,14 @@ def test_an_rct_needs_randomisation_or_a_blinded_or_placebo_arm_in_the_text(
 def test_a_double_blind_trial_the_classifier_calls_non_randomised_is_an_rct(
     abstract: str, expected: str
 ) -> None:
+    # RCT below its threshold
+    assert _design("Drug A in adults", abstract, nonrandomized_trial=0.8, rct=0.1) == expected
+
+
+def _design(title: str, abstract: str, **probability: float) -> str:
+    """decide_design on a record whose classifier gives these designs these probabilities."""
     probs = np.full(len(DESIGNS), 0.01)
-    probs[DESIGNS.index("nonrandomized_trial")] = 0.8
-    probs[DESIGNS.index("rct")] = 0.1  # below the RCT threshold
-    record = Article(pmid="1", title="Drug A in adults", abstract=abstract)
-    assert decide_design(record, probs, {"rct_threshold": 0.2})[0] == expected
+    for design, p in probability.items():
+        probs[DESIGNS.index(design)] = p
+    record = Article(pmid="1", title=title, abstract=abstract)
+    return decide_design(record, probs, {"rct_threshold": 0.2})[0]

@@ -128,7 +128,7 @@ _RANDOM_ALLOCATION = re.compile(
     r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
     r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?"
 )
-_DOUBLE_BLIND = re.compile(r"double-?blind|double blind")
+_DOUBLE_BLIND = re.compile(r"double[- ]?blind")
 _OPEN_PHASE = re.compile(r"open-label|open label|extension|single-blind")
 _ANIMALS = re.compile(
     r"\b(?:rats?|mice|mouse|murine|rodents?|animals|zebrafish|monkeys?|primates?|rabbits?|dogs?|"
