@@ -71,6 +71,7 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         "sample size, the key finding and the suicidality outcome. Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",
+        _version_line(report),
         "## Training data\n",
         _data_table(report.get("data", {})),
         "## Frozen test split and cross-validation\n",
@@ -87,6 +88,15 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         parts += ["## Calibration and review (frozen split)\n", _calibration(report, frozen)]
     parts += ["## Known weaknesses\n", "\n".join(f"- {w}" for w in KNOWN_WEAKNESSES) + "\n"]
     return "\n".join(parts)
+
+
+def _version_line(report: Mapping[str, Any]) -> str:
+    digest = report.get("code_digest")
+    code = f" and the labelling code (digest `{digest}`)" if digest else ""
+    return (
+        f"The version hashes the training data, the configuration{code}: a changed rule is a "
+        "new version, and `train` relabels every stored record another version labelled.\n"
+    )
 
 
 def _data_table(data: Mapping[str, Any]) -> str:

@@ -64,12 +64,18 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def gold_labels(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[dict[str, Any], str]]:
-    """{pmid: (label fields, source)}: adjudicated, else seed, else agent."""
+    """{pmid: (label fields, source)}: the latest adjudicated row, else seed, else the first
+    agent row (a re-reading adjudicates again, so the later adjudication stands)."""
     best: dict[str, tuple[dict[str, Any], str]] = {}
     for row in rows:
         pmid, source = str(row["pmid"]), str(row.get("source", "seed"))
         held = best.get(pmid)
-        if held is None or SOURCE_RANK[source] < SOURCE_RANK[held[1]]:
+        rank = SOURCE_RANK[source]
+        if (
+            held is None
+            or rank < SOURCE_RANK[held[1]]
+            or (source == "adjudicated" and rank == SOURCE_RANK[held[1]])
+        ):
             best[pmid] = ({k: _label_value(row[k]) for k in LABEL_FIELDS}, source)
     return best
 

@@ -100,6 +100,9 @@ class Models:
     # confidence below which the field needs a reviewer (both from ``labels.calibration``).
     calibration: dict[str, Curve] = field(default_factory=dict)
     review_thresholds: dict[str, float] = field(default_factory=dict)
+    # The labelling code the models were trained with (``labels.code_digest``): the version
+    # covers it, so a rule change is a new version that ``train`` relabels with.
+    code_digest: str = ""
 
     def features(self, docs: Sequence[Document]) -> dict[str, sp.csr_matrix]:
         """Vectorise a batch once: the feature blocks every classifier reads."""
@@ -231,6 +234,7 @@ class Models:
             "config": self.config,
             "calibration": {k: [list(v[0]), list(v[1])] for k, v in self.calibration.items()},
             "review_thresholds": self.review_thresholds,
+            "code_digest": self.code_digest,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         sio.dump(payload, path, compression=8, compresslevel=9)
@@ -308,4 +312,5 @@ def load_models(path: Path | str) -> Models:
             k: (tuple(v[0]), tuple(v[1])) for k, v in payload.get("calibration", {}).items()
         },
         review_thresholds=dict(payload.get("review_thresholds", {})),
+        code_digest=str(payload.get("code_digest", "")),
     )

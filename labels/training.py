@@ -19,6 +19,7 @@ import numpy as np
 
 from core.article import FINDINGS, LABEL_FIELDS, Article
 from labels.calibration import apply_curve, fit_curve, review_threshold
+from labels.code_digest import labelling_code_digest
 from labels.config import MULTI_LABEL, ModelConfig
 from labels.corpus import (
     Corpus,
@@ -80,6 +81,7 @@ class TrainingReport:
 
     kind: str
     model_version: str | None
+    code_digest: str = ""  # the labelling code the version covers (labels.code_digest)
     data: dict[str, Any] = field(default_factory=dict)
     cross_validation: dict[str, Any] = field(default_factory=dict)
     frozen_split: dict[str, Any] = field(default_factory=dict)
@@ -136,9 +138,11 @@ def train_models(
     )
     models = fit_models(data, range(len(data.articles)), config)
     models.version = model_version(data, inputs.corrections, config)
+    models.code_digest = labelling_code_digest()
     report = TrainingReport(
         kind="train",
         model_version=models.version,
+        code_digest=models.code_digest,
         data=_data_counts(inputs, data),
         config=config.to_json(),
     )

@@ -85,7 +85,7 @@ def test_corpus_gold_labels_and_the_frozen_split() -> None:
     assert all(a.abstract for a in corpus.articles)
 
 
-def test_gold_is_adjudicated_then_seed_then_agent() -> None:
+def test_gold_is_the_latest_adjudication_then_seed_then_agent() -> None:
     base = {"conditions": [], "outcomes": [], "drug": "not_studied", "routes": []}
     base |= {"design": "other", "sample_size": None}
     rows = [
@@ -94,10 +94,14 @@ def test_gold_is_adjudicated_then_seed_then_agent() -> None:
         {**base, "pmid": "1", "finding": "none", "source": "agent"},
         {**base, "pmid": "2", "finding": "none", "source": "agent"},
         {**base, "pmid": "2", "finding": "negative", "source": "seed"},
+        {**base, "pmid": "3", "finding": "none", "source": "adjudicated"},
+        {**base, "pmid": "3", "finding": "none", "source": "agent"},
+        {**base, "pmid": "3", "finding": "positive", "source": "adjudicated"},  # a re-reading
     ]
     gold = gold_labels(rows)
     assert gold["1"][0]["finding"] == "mixed" and gold["1"][1] == "adjudicated"
     assert gold["2"][0]["finding"] == "negative" and gold["2"][1] == "seed"
+    assert gold["3"][0]["finding"] == "positive"  # the later adjudication stands
 
 
 def test_training_refuses_frozen_test_records(seed) -> None:  # type: ignore[no-untyped-def]
