@@ -70,11 +70,10 @@ def gold_labels(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[dict[str, 
     for row in rows:
         pmid, source = str(row["pmid"]), str(row.get("source", "seed"))
         held = best.get(pmid)
-        rank = SOURCE_RANK[source]
         if (
             held is None
-            or rank < SOURCE_RANK[held[1]]
-            or (source == "adjudicated" and rank == SOURCE_RANK[held[1]])
+            or SOURCE_RANK[source] < SOURCE_RANK[held[1]]
+            or source == held[1] == "adjudicated"
         ):
             best[pmid] = ({k: _label_value(row[k]) for k in LABEL_FIELDS}, source)
     return best

@@ -17,7 +17,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from core.article import FINDINGS, Article
-from labels.code_digest import labelling_code_digest
 from labels.config import MULTI_LABEL, SINGLE_LABEL, ModelConfig
 from labels.corpus import Correction, refuse_test_records
 from labels.distant import build_distant_labels, pubmedqa_labels
@@ -253,12 +252,12 @@ def full_classes(clf: Any, n: int) -> Any:
 
 
 def model_version(
-    data: TrainingData, corrections: Iterable[Correction], config: ModelConfig
+    data: TrainingData, corrections: Iterable[Correction], config: ModelConfig, code_digest: str
 ) -> str:
-    """A short hash of the training data, the configuration and the labelling code, prefixed by
-    the release month."""
+    """A short hash of the training data, the configuration and the labelling code
+    (``labels.code_digest``), prefixed by the release month."""
     h = hashlib.sha256()
-    h.update(labelling_code_digest().encode())
+    h.update(code_digest.encode())
     for a, lab in zip(data.articles, data.labels, strict=True):
         record = [a.pmid, a.title, a.abstract, list(a.publication_types), list(a.mesh)]
         h.update(json.dumps(record, ensure_ascii=False).encode())

@@ -137,8 +137,8 @@ def train_models(
         inputs.test_pmids,
     )
     models = fit_models(data, range(len(data.articles)), config)
-    models.version = model_version(data, inputs.corrections, config)
     models.code_digest = labelling_code_digest()
+    models.version = model_version(data, inputs.corrections, config, models.code_digest)
     report = TrainingReport(
         kind="train",
         model_version=models.version,
