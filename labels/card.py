@@ -25,6 +25,10 @@ KNOWN_WEAKNESSES = (
     "conditions are least precise on `anxiety`, which studies often name as a secondary "
     "measure or mediator rather than their target; the per-label thresholds (chosen on "
     "out-of-fold predictions) move from one training run to the next.",
+    "sample_size is a rule, not a model: it misses most where the abstract spreads cohorts "
+    "over several sentences without naming them as separate studies, where a secondary "
+    "analysis names both its parent trial and its own subset, and in surveys that give both "
+    "the number invited and the number who answered (the labels themselves differ on these).",
     "design: analyses of a trial's data that do not use its randomised comparison (baseline "
     "cross-sections, predictors) are often called `rct`; the guide calls them `observational`.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"

@@ -20,6 +20,7 @@ from labels.rules.numbers import (
     NUMBER_WORD_ALONE,
     PEOPLE,
     PERCENT_NEXT,
+    SINGULAR_NOUN,
     WEAK_NOUN,
     find_numbers,
     mentions_people,
@@ -28,11 +29,57 @@ from labels.rules.numbers import (
 
 _NOT_PEOPLE_N = re.compile(
     r"\b(?:studies|trials|articles|papers|rcts|reviews|records|reports|rats?|mice|animals|"
-    r"eyes|samples|specimens|cells|genes|items|hospitals|sites|centres|centers|countries|"
+    r"eyes|samples|specimens|cells|genes|items|"
     r"admitted|admissions|visits|encounters|discharges|episodes|prescriptions|claims|events|"
     r"experiments)\b",
     re.I,
 )
+_PEOPLE_WORD = re.compile(rf"\b{PEOPLE}\b")
+
+
+def _counts_things(before: str) -> bool:
+    """Whether the noun nearest before an "n =" is a thing ("12 trials (n = 1,204)"), not
+    people ("clinical trials in a sample of patients (n = 42)": the patients are nearer)."""
+    things = [m.end() for m in _NOT_PEOPLE_N.finditer(before)]
+    if not things:
+        return False
+    people = [m.end() for m in _PEOPLE_WORD.finditer(before)]
+    return not people or things[-1] > people[-1]
+
+
+_THINGS_AFTER = re.compile(
+    r"(?:[\s-]+[a-z][\w]*){0,2}?[\s-]+(?:wards?|units?|visits?|encounters?|interviews?|"
+    r"sessions?|admissions?|beds?|rooms?|clinics?|cent(?:er|re)s?|hospitals?|sites?|"
+    r"observations?|measurements?)\b",
+    re.I,
+)
+
+
+def _names_things(sentence: str, noun: re.Match[str]) -> bool:
+    """Whether a people noun in the singular qualifies a place or an event after it ("Two
+    inpatient rehabilitation wards", "eight individual interviews"), so the number counts
+    those. (Patient records, scans and samples stand for the patients: Part 2, rule 12.)"""
+    if noun.group("noun").lower() not in SINGULAR_NOUN:
+        return False
+    return _THINGS_AFTER.match(sentence, noun.end()) is not None
+
+
+_THINGS = (
+    r"(?:cent(?:er|re)s|clusters|practices|schools|hospitals|wards|villages|communities|sites|"
+    r"clinics|units|studies|trials|eyes|samples|rats|mice|animals)\b"
+)
+_THING_WORD = re.compile(_THINGS, re.I)
+_THING_COUNT = re.compile(rf"{NUM}\s+(?:[\w-]+\s+){{0,2}}?{_THINGS}[^\d]*$", re.I)
+
+
+def _after_things(sentence: str, start: int) -> bool:
+    """Whether a bare number follows a count of things with nothing counted between ("11
+    centers were randomly assigned to usual care, and 11 were assigned to ..."): it counts
+    the same things."""
+    head = sentence[max(0, start - 160) : start]
+    return _THING_WORD.search(head) is not None and _THING_COUNT.search(head) is not None
+
+
 _NOT_DIGIT = re.compile(r"\D")
 _TOTAL_N = re.compile(r"\b(?:sample|total|cohort|analysis|study|population|overall)\W*$", re.I)
 
@@ -47,6 +94,7 @@ class Count:
     kind: str  # "noun", "bare", "N" (N = x, a total), "n" (n = x, usually a group), "part"
     weak: bool = False
     sex: bool = False  # the noun is a sex ("12 females"): a breakdown of the sample
+    elided: bool = False  # the group repeats the frame before it ("and 57 to placebo")
 
 
 def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
@@ -60,6 +108,8 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
     found: dict[int, Count] = {}
     for value, start, end in find_numbers(sentence, number_words):
         noun = NOUN_AFTER.match(sentence, end)
+        if noun is not None and value >= 2 and _names_things(sentence, noun):
+            continue  # "Two inpatient rehabilitation wards"
         if noun is not None:
             if _excluded(sentence, start, value, bare=False) or _RATE.match(sentence, noun.end()):
                 continue
@@ -73,12 +123,13 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             BARE_AFTER.match(sentence, end)
             and value >= 2
             and not _excluded(sentence, start, value, bare=True)
+            and not _after_things(sentence, start)
         ):
             found[start] = Count(value, start, end, "bare")
     stated = list(found.values())
     for m in N_EQUALS.finditer(sentence):
         before = sentence[max(0, m.start() - 40) : m.start()]
-        if _NOT_PEOPLE_N.search(before):
+        if _counts_things(before):
             continue
         value = int(_NOT_DIGIT.sub("", m.group("num")))
         # "41 patients (n = 41)" states one count twice; "Group I (n = 41) ... Group T (n = 41)"
@@ -101,7 +152,11 @@ _EQUAL_GROUPS = re.compile(
     r"\b(?P<k>two|three|four|five|six|[2-6])\s+(?:equal\s+|similar\s+)?groups\b", re.I
 )
 _GROUPS_OF = re.compile(r"\bgroups\s+of\s*(?:\w+\s+)?$", re.I)
-_EACH = re.compile(r"\s*each\b", re.I)
+# "(n = 25 each)", "22 patients were evaluated in each group", "50 patients in each arm".
+_EACH = re.compile(
+    r"\s*each\b|(?:\s+(?:were|was)\s+\w+ed)?\s+(?:in each|per|in every|for each)\s+(?:group|arm)\b",
+    re.I,
+)
 _GROUP_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -196,9 +251,16 @@ def denominator_counts(sentence: str) -> list[int]:
 
 
 # "25 patients were randomised to X and 24 to Y": the second group's noun and verb are elided.
+# "34 patients in the acute group and 96 in the chronic group": the same for a group named by
+# where it is.
 _ELIDED = re.compile(
     rf"\s+(?:were|was)\s+(?:\w+ly\s+)?\w+ed\b[^.;\d]{{0,80}}?\band\s+(?P<num>{NUM})"
-    r"\s+(?:to\b(?!\s+\d)|into\b|with\b|for\b)",
+    r"\s+(?:to\b(?!\s+\d)|into\b|with\b|for\b|in\s+the\b)|"
+    rf"\s+in\s+the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:group|arm|cohort)\s+and\s+(?P<num2>{NUM})"
+    r"\s+in\s+the\b|"
+    # "Thirty mothers received thiopentone and 30 received etomidate": the same verb again.
+    r"(?:\s+[\w-]+){0,4}?\s+(?P<verb>received|underwent|took|were given)\b[^;]{0,100}?\band\s+"
+    rf"(?P<num3>{NUM})\s+(?P=verb)\b",
     re.I,
 )
 
@@ -207,23 +269,24 @@ def _with_elided_nouns(sentence: str, counts: list[Count]) -> list[Count]:
     """A number after "and" that repeats the frame of the count before it is a group too."""
     extra: list[Count] = []
     for c in counts:
-        m = _ELIDED.match(sentence, c.end) if c.kind == "noun" else None
-        value = number_value(m.group("num")) if m else None
-        if m and value and all(x.start != m.start("num") for x in counts):
-            extra.append(Count(value, m.start("num"), m.end("num"), "noun", c.weak))
+        m = _ELIDED.match(sentence, c.end) if c.kind in ("noun", "bare") else None
+        key = next((k for k in ("num", "num2", "num3") if m and m.group(k)), "num")
+        value = number_value(m.group(key)) if m else None
+        if m and value and all(x.start != m.start(key) for x in counts):
+            extra.append(Count(value, m.start(key), m.end(key), c.kind, c.weak, elided=True))
     return sorted([*counts, *extra], key=lambda c: c.start) if extra else counts
 
 
 _LISTED = re.compile(
-    rf"(?P<num>{NUM})(?:\s+[A-Za-z][\w-]*){{0,2}}(?:\s*\([^()]{{1,40}}\))?"
-    r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+    rf"(?P<num>{NUM})(?:\s+[A-Za-z][\w/-]*){{0,2}}(?:\s*\([^()]{{1,40}}\))?"
+    r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+)$"
 )
 _UNIT_AFTER = re.compile(
     r"\s*(?:mg|µg|mcg|g|kg|ml|gy|mm|cm|h|hrs?|min|mins|days?|weeks?|months?|years?|mmhg|iu|"
     r"units?|doses?|times|cycles?|sessions?|fractions?)\b",
     re.I,
 )
-_LIST_ENDS = (",", "and", "or")
+_LIST_ENDS = (",", "and", "or", "versus", "vs", "vs.")
 
 
 def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
@@ -246,3 +309,71 @@ def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
                 extra.append(Count(value, offset, offset + len(m.group("num")), "noun", c.weak))
             head = head[: m.start()]
     return sorted([*counts, *extra], key=lambda c: c.start)
+
+
+# "65 in the facultative group", "194 are from ...", "68 (24.3%)": a number standing for a group.
+_GROUP_AFTER = re.compile(
+    r"\s+(?:in|into|from|with|were|was|are|had|received|underwent)\b|\s*\(\s*\d+(?:\.\d+)?\s*%"
+)
+
+
+_PER_GROUP = re.compile(r"\s+(?:in each|per|in every|for each)\s+(?:group|arm)\b", re.I)
+
+
+def without_breakdowns(sentence: str, counts: list[Count], number_words: bool) -> list[Count]:
+    """Drop the counts that break down a stated total ("200 pupils attended, with 74 pupils in
+    the control group, 65 in ... and 61 in ...": the 74 is a part of the 200, not a group
+    beside it). A total is a count of at least 20 that the next two or more numbers of the
+    sentence's counts or group-like numbers add up to."""
+    if len(counts) < 2 or all(c.value < 20 for c in counts):
+        return counts  # a total and a part of it are two counts at least
+    # "75 patients were randomly divided into three groups with 25 patients in each group": the
+    # size of each group, under a total the sentence states.
+    each = [c for c in counts if _PER_GROUP.match(sentence, c.end)]
+    if each and any(c.value >= each[0].value for c in counts if c.start < each[0].start):
+        counts = [c for c in counts if c not in each]
+    starts = {c.start for c in counts}
+    numbers = sorted(
+        (s, v)
+        for v, s, e in find_numbers(sentence, number_words)
+        if v > 0 and (s in starts or _GROUP_AFTER.match(sentence, e))
+    )
+    numbers = [(v, s) for s, v in numbers]
+    for c in counts:
+        if c.value < 20:
+            continue
+        after = [(v, s) for v, s in numbers if s >= c.end]
+        total, end = 0, -1
+        for k, (value, start) in enumerate(after):
+            total += value
+            if total == c.value and k >= 1:
+                end = start
+                break
+            if total > c.value:
+                break
+        if end >= 0:
+            return [x for x in counts if not (c.end <= x.start <= end)]
+    return counts
+
+
+# "25% (57/232) had a PS ... in 19% (44/232)": shares of one base written as fractions.
+_FRACTION = re.compile(r"(?<![\w.,/])(\d{1,6})\s*/\s*(\d{1,6})(?![\w.,/]|\s*(?:mg|kg|ml|min|h)\b)")
+
+
+def shared_share_base(sentences: list[str]) -> int | None:
+    """The base that two or more fractions share, one of them in a sentence that names people
+    ("Of all patients, 25% (57/232) ..."): the sample when the abstract states it only so.
+    Fractions of arteries or hospitals, with no people named beside them, are left alone."""
+    bases: dict[int, int] = {}
+    with_people: set[int] = set()
+    for sentence in sentences:
+        if "/" not in sentence:
+            continue
+        for m in _FRACTION.finditer(sentence):
+            part, base = int(m.group(1)), int(m.group(2))
+            if 0 < part <= base and base >= 2:
+                bases[base] = bases.get(base, 0) + 1
+                if _PEOPLE_WORD.search(sentence):
+                    with_people.add(base)
+    shared = [b for b, n in bases.items() if n >= 2 and b in with_people]
+    return max(shared, key=lambda b: (bases[b], b)) if shared else None

@@ -54,6 +54,13 @@ PEOPLE = (
     r"vegetarians|vegans|trios|"
     r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
 )
+# The singular of each people noun: after a count above one it names a thing ("Two inpatient
+# rehabilitation wards", "640 patient scans"), not the people.
+SINGULAR_NOUN = frozenset(
+    {w for w in re.findall(r"(?<![\w?])([a-z][a-z-]*)s\?", PEOPLE)}
+    - {"male", "female"}  # "(12 male, 8 female)": the sexes of the sample
+    | {"woman", "man", "child", "person"}
+)
 WEAK_NOUN = re.compile(r"questionnaires|responses|deaths?|suicides?|homicides?", re.I)
 _STOP_MODIFIER = (
     r"of|in|on|at|to|for|from|by|with|within|after|before|during|than|and|or|per|the|a|an|all|"
@@ -66,7 +73,9 @@ _MODIFIER = (
     rf"(?:(?:(?!(?:{_STOP_MODIFIER})\b)[A-Za-z][\w'’/]*(?:-\w+)*|"
     # "age- and sex-matched", "age-, sex- and practice-matched", "age--sex matched"
     r"(?:(?:age|sex|gender|race|ethnicity|practice)(?:-+|,|\s)+(?:and\s+|or\s+)?)+matched|"
-    r"ASA\s+(?:physical\s+status\s+)?[I1-4V]+(?:\s*(?:and|or|-|,|/)\s*[I1-4V]+)*)\s+)"
+    r"ASA\s+(?:physical\s+status\s+)?[I1-4V]+(?:\s*(?:and|or|-|,|/)\s*[I1-4V]+)*|"
+    # "33 nonatopic (NA) subjects": an abbreviation in brackets after a modifier
+    r"\([A-Za-z][\w-]{0,10}\))\s+)"
 )
 # "55 head and neck cancer patients", "86 paediatric and adult patients": two modifiers joined by
 # "and" still name one group (but "45 practices and five children" names two).
@@ -78,9 +87,16 @@ _JOINED_MODIFIERS = (
 # the people noun and the verb after a number are then matched at that one position.
 # "One hundred and seven (52 females) university students": an aside without a percent may
 # stand between the number and its noun.
+# "586 19-year-old male adolescents", "40 6- to 12-year-old children": an age between the count
+# and its noun.
+_AGE_BETWEEN = (
+    r"(?:\d{1,2}(?:\s*-?\s*(?:to|-|–)\s*\d{1,2})?[- ](?:year|month|week|day)s?[- ]old\s+)?"
+)
 NOUN_AFTER = re.compile(
     r"\s+(?:\((?![^()]*%)[^()]{1,40}\)\s+)?"
-    rf"(?P<mods>{_JOINED_MODIFIERS}{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b(?!-(?:years?|months?|days?))"
+    + _AGE_BETWEEN
+    + rf"(?P<mods>{_JOINED_MODIFIERS}{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b"
+    r"(?!-(?:years?|months?|days?))"
     r"(?!\s+(?:characteristics|variables|factors)\b)"  # "forty patient characteristics"
 )
 _DIGIT_RUN = re.compile(

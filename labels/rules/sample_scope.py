@@ -37,13 +37,17 @@ _THE_OTHER = re.compile(
 # "A control group of 92 athletes", "Twenty-one children acted as controls": a group named as the
 # controls of the sample, in a sentence of its own.
 _CONTROLS_BEFORE = re.compile(
-    r"\b(?:control group|controls?) (?:consisted of|comprised|included|were|was)\s+$|"
-    r"\ba (?:healthy )?control group of\s+$",
+    r"\b(?:control group|comparison group|controls?) (?:consisted of|comprised|included|were|"
+    r"was)\s+$|"
+    r"\ba (?:healthy )?control group of\s+$|\b(?:were|was) matched (?:to|with)\s+$",
     re.I,
 )
 _CONTROLS_AFTER = re.compile(
     r"[^.;]{0,80}\b(?:served|acted|were (?:used|enrolled|recruited|included|selected|studied))"
-    r" as (?:a |the )?(?:healthy |normal )?controls?\b",
+    r" as (?:a |the )?(?:healthy |normal )?controls?\b|"
+    r"(?:[^.;()]|\([^()]*\)){0,120}\b(?:comprised|formed|constituted|represented|made up) "
+    r"(?:the|our|a) "
+    r"(?:\w+ )?control (?:group|cohort)\b",
     re.I,
 )
 _CONTROLS_NAMED = re.compile(r"\bcontrols?\b|\bhealthy\b|\bnormal (?:subjects|volunteers)", re.I)

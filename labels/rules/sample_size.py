@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
 from core.article import Article
 from labels.rules.abstract_parts import abstract_parts
-from labels.rules.counts import Count, denominator_counts, sentence_counts
+from labels.rules.count_groups import (
+    STAGE_VERB,
+    bracketed_groups,
+    groups,
+    repeated_measures,
+    sum_of_groups,
+)
+from labels.rules.counts import (
+    denominator_counts,
+    sentence_counts,
+    shared_share_base,
+    without_breakdowns,
+)
 from labels.rules.numbers import (
     ANY_DIGIT,
     NUM,
@@ -51,28 +62,15 @@ _SCREENED = re.compile(
     re.I,
 )
 _ANALYSED = re.compile(r"\banaly[sz]ed\b|\banalysis\b|\bevaluable\b", re.I)
-_TIME_POINTS = re.compile(
-    r"\bbaseline\b|follow-?up|\bT[0-9]\b|\bwaves?\b|time points?|"
-    r"\bintervals?\b",
-    re.I,
-)
-_JOIN = re.compile(
-    r"(?:\band\b|\bor\b|,|\bvs\.?|\bversus|\bwith|\bcompared (?:with|to)|\bplus|"
-    r"\bto|\banother|\ba further)\s*$",
-    re.I,
-)
-_JOIN_ANYWHERE = re.compile(r"\b(?:and|or|vs\.?|versus|than|compared (?:with|to))\b|[,;]", re.I)
 _SUBCOUNT = re.compile(
     rf"{NUM}\s*\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*(?:were|was|had|are)\s+"
     r"(?!included|randomi|enrolled|recruited)"
 )
-_SPLIT_TOTAL = re.compile(
-    r"\b(?:including|comprising|of whom|of which|among whom|among them|"
-    r"consisting of|total|overall)\b",
-    re.I,
-)
+# "Study 2", "experiment one", "induction study B", "the second trial", "a validation cohort".
 _MULTI_STUDY = re.compile(
-    r"\b(?:study|experiment|sample|cohort)\s+(?:[1-9IV]+|one|two|three)\b", re.I
+    r"\b(?i:study|experiment|sample|cohort)\s+(?:[1-9IV]+|(?i:one|two|three)|[A-D])\b|"
+    r"\b(?i:first|second|third|discovery|derivation|training|validation|replication)\s+"
+    r"(?i:study|experiment|trial|cohort|sample)\b"
 )
 # "We present a 45-year-old man", "tested in vivo on a tumour patient": one patient; "we present
 # a novel system" is no patient at all.
@@ -94,8 +92,11 @@ class _Candidate:
     controls: bool = False  # the count is named as the control group ("acted as controls")
 
 
+# "Of 367 patients identified, 113 ...", "Of the initial 417 subjects, 355 ...", "Out of the
+# per-protocol set (n = 620), patients ... (n = 482)": the sentence leads with a pool.
 _POOL_LEAD = re.compile(
-    r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among|Out of)\s+(?:the\s+|a total of\s+|these\s+)?$"
+    r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among|Out of)\s+"
+    r"(?:the\s+|a total of\s+|these\s+)?(?:[\w-]+\s+){0,3}\(?\s*$"
 )
 _SUBSET_TAKEN = re.compile(rf"{_RANDOMISED.pattern}|{_ENROLLED.pattern}|\bresponded\b", re.I)
 _SHARE_LEAD = re.compile(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|Out of)\s+(?:a total of\s+)?$")
@@ -105,16 +106,29 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\b(?:the )?majority\b", re.I)
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
 
 
-def _role(sentence: str, start: int, end: int) -> float:
-    """How the count in ``sentence[start:end]`` was reached: randomised, enrolled, analysed."""
+_PART_OF_SAMPLE = re.compile(r"\bthe (?:remaining|initial|first|last)\s+$", re.I)
+# "completed the trial" is a subset that finished; "completed a 3-session crossover study"
+# describes the study all of them took part in.
+_FINISHED = re.compile(r"(?:completed|responded)\b(?!\s+(?:a|an|one|two|three|four)\b)", re.I)
+_ASIDE = re.compile(r"^\s*\([^()]*\)")
+
+
+def _role(sentence: str, start: int, end: int, stop: int | None = None) -> float:
+    """How the count in ``sentence[start:end]`` was reached: randomised, enrolled, analysed.
+    The words after it are read up to ``stop``, where the next count takes its own verb ("72
+    patients were recruited and 60 patients were randomised")."""
     before = sentence[max(0, start - 60) : start].rsplit(";", 1)[-1]
-    after = sentence[end : end + 220].split(";", 1)[0]
+    after = sentence[end : min(end + 220, stop or len(sentence))].split(";", 1)[0]
     window = before + " " + sentence[start:end] + " " + after
     # "293 patients were screened, of whom 226 were randomised": the verb next to the count wins.
     if _SCREENED.search(after[:40]):
         return 1.2
+    if _FINISHED.match(_ASIDE.sub("", after, count=1).lstrip()):
+        return 1.3  # "Forty-six study participants (...) completed the trial": a subset
     if _RANDOMISED.search(window):
         return 3.0
+    if _PART_OF_SAMPLE.search(before):
+        return 1.25  # "The remaining 120 patients were studied": a part of the sample
     if _ENROLLED.search(window):
         return 2.0
     if _COMPLETED.search(window):
@@ -124,66 +138,6 @@ def _role(sentence: str, start: int, end: int) -> float:
     if _ANALYSED.search(window):
         return 1.0
     return 1.5
-
-
-# "148 patients were randomised, three patients were excluded": two clauses, each with its verb,
-# not a list.
-_FINITE_VERB = re.compile(r"\s*\b(?:were|was|had|have|has|received|underwent)\b", re.I)
-# "in 1880 women ... and in 75 women", "parents of 422 children and those of 150 controls":
-# a second group named further on in the sentence.
-_SECOND_GROUP = re.compile(
-    r"\b(?:and|compared)\s+(?:with\s+|to\s+)?(?:in|those of|the|from|for|among)\b|"
-    r"\bcompared\b[^.;()]{0,40}\b(?:with|to)\s+(?:those|the values|the results)\b|"
-    r"\b(?:while|whereas)\b|;\s+we\b",
-    re.I,
-)
-_STAGE_VERB = re.compile(r"\s*(?:were|was)\s+(?:\w+ly\s+)?(?P<verb>\w+ed)\b", re.I)
-
-
-def _different_stages(sentence: str, prev: Count, cur: Count) -> bool:
-    """Whether each count takes its own, different verb ("72 patients were recruited and 60
-    patients were randomised"): the second is then a later stage of the first, not a group."""
-    first, second = _STAGE_VERB.match(sentence, prev.end), _STAGE_VERB.match(sentence, cur.end)
-    return bool(first and second and first.group("verb").lower() != second.group("verb").lower())
-
-
-_GROUP_OF = re.compile(r"\bgroup of\s*$", re.I)
-
-
-def _groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
-    """Split counts into lists that name separate groups ("54 patients ... and 61 controls")."""
-    groups: list[list[Count]] = [[counts[0]]]
-    for prev, cur in itertools.pairwise(counts):
-        between = sentence[prev.end : cur.start]
-        inside_brackets = between.lstrip().startswith("(") and ")" not in between
-        # "22 patients ... compared to a control group of 19 patients": the group names a second
-        # sample even when the connector is not next to it.
-        loose = cur.kind != "noun" or _GROUP_OF.search(between) or _SECOND_GROUP.search(between)
-        connector = _JOIN_ANYWHERE.search(between) if loose else _JOIN.search(between)
-        joined = (
-            len(between) < 200
-            and connector
-            and not _SPLIT_TOTAL.search(between)
-            and not inside_brackets
-            and prev.kind == cur.kind != "bare"
-            and not (
-                connector.group(0).startswith(",")
-                and _FINITE_VERB.search(between)
-                and _FINITE_VERB.match(sentence, cur.end)
-            )
-            and not _different_stages(sentence, prev, cur)
-        )
-        if joined:
-            groups[-1].append(cur)
-        else:
-            groups.append([cur])
-    return groups
-
-
-def _repeated_measures(sentence: str, group: list[Count]) -> bool:
-    """Whether listed counts are one cohort at time points ("baseline and follow-up interviews
-    in 648 and 586"), not groups to sum; only the words just before and inside the list decide."""
-    return bool(_TIME_POINTS.search(sentence, max(0, group[0].start - 40), group[-1].end))
 
 
 _PEOPLE_BEFORE_N = re.compile(rf"\b{PEOPLE}\s*[(\[,]\s*$")
@@ -196,9 +150,11 @@ def _sentence_candidates(
     counts = [c for c in sentence_counts(sentence, number_words) if not estimated(sentence, c)]
     if not counts or modelled(sentence):
         return []  # "100,000 patients were simulated": a model's cohort, not participants
+    counts = without_breakdowns(sentence, counts, number_words)
     whole = [c for c in counts if c.kind not in ("n", "part")]
     parts = [c for c in counts if c.kind == "n"]
     out: list[_Candidate] = []
+    taken_from_pool = False
     if len(counts) == 1 and _SHARE_LEAD.match(sentence[: counts[0].start]):
         # "Of 227 patients, 92% were treated with X": the shares are of the whole sample ("Of
         # the 117 patients who returned" refers back to a subset of it).
@@ -211,8 +167,13 @@ def _sentence_candidates(
     if len(counts) > 1 and _POOL_LEAD.match(sentence[: counts[0].start]):
         lead = counts[0]
         clause, rest = sentence[lead.start : counts[1].start], sentence[counts[1].start :]
-        if _SCREENED.search(clause) or _SUBSET_TAKEN.search(rest) or parts:
+        if _RANDOMISED.search(clause):
+            role = 3.0  # "Of 600 randomized patients, 562 entered the analysis"
+        elif _SCREENED.search(clause) or _SUBSET_TAKEN.search(rest) or parts:
             role = 1.2
+            # "Of 367 patients identified, 113 responded": the count taken from the pool is
+            # the sample, even by a verb that elsewhere marks a subset.
+            taken_from_pool = True
         else:
             role = _role(clause, 0, lead.end - lead.start)
         out.append(_Candidate(lead.value, role, offset + lead.start, index))
@@ -221,20 +182,27 @@ def _sentence_candidates(
         if not whole and not parts:
             return out
     if whole:
-        for group in _groups(sentence, whole):
+        for group in groups(sentence, whole):
             if from_literature(sentence, group[0], group[-1]):
                 continue  # "the 17 previously reported cases": other authors' patients
-            if len(group) > 1 and not _repeated_measures(sentence, group):
-                value = sum(c.value for c in group)
+            if len(group) > 1 and not repeated_measures(sentence, group):
+                value = sum_of_groups([c.value for c in group])
             else:
                 value = group[0].value
-            role = _role(sentence, group[0].start, group[-1].end)
+            later = [
+                c.start
+                for c in counts
+                if c.start > group[-1].end and STAGE_VERB.match(sentence, c.end)
+            ]
+            role = _role(sentence, group[0].start, group[-1].end, min(later, default=None))
             if group[0].kind == "bare" and _SUBCOUNT.match(sentence, group[0].start):
                 role = 0.5
             if group[0].kind == "bare" and _OF_BEFORE.search(sentence[: group[0].start]):
                 role = 1.2
             if all(c.weak for c in group):
                 role -= 0.3
+            if taken_from_pool and _COMPLETED.search(sentence, group[-1].end, group[-1].end + 40):
+                role = max(role, 2.0)
             added = added_group(sentence, group[0])
             controls = control_group(sentence, group[0])
             out.append(_Candidate(value, role, offset + group[0].start, index, added, controls))
@@ -245,10 +213,12 @@ def _sentence_candidates(
         sexes = [c for c in counts if c.kind == "part" and c.sex][:2]
         if len(sexes) == 2 and sentence.find(")", sexes[0].end, sexes[1].start) < 0:
             value, role = sexes[0].value + sexes[1].value, 1.5
+        elif (listed := bracketed_groups(sentence, counts)) is not None:
+            value, role = listed, 1.5
         out.append(_Candidate(value, role, offset + c.start, index))
-    elif len(parts) > 1 and not _repeated_measures(sentence, parts):
+    elif len(parts) > 1 and not repeated_measures(sentence, parts):
         role = _role(sentence, parts[0].start, parts[-1].end)
-        total = sum(c.value for c in parts)
+        total = sum_of_groups([c.value for c in parts])
         out.append(_Candidate(total, role, offset + parts[0].start, index))
     elif len(counts) == 1 and _PEOPLE_BEFORE_N.search(sentence, 0, parts[0].start):
         # "Participants (n = 88) were ...": the one "n =" of a sentence, right after its people
@@ -281,7 +251,16 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> int:
     """The sample: the best-ranked count, or the sum of separately stated studies, plus groups
     named as beside it. (A later count of controls not so named is not added: more often it
     splits the sample than adds to it.)"""
-    best = max(candidates, key=lambda c: (c.role, -c.position))
+    # "Nineteen patients underwent ... Eighteen healthy participants served as controls": the
+    # controls are added to the sample, not taken for it.
+    sample = [c for c in candidates if not c.controls] or candidates
+    best = max(sample, key=lambda c: (c.role, -c.position))
+    if best.role == 1.5:
+        # "Records of 3051 patients were analysed ... In 421 patients, ...": a later, smaller
+        # count without a verb is a subgroup of the analysed sample stated before it.
+        analysed = [c for c in candidates if c.role == 1.0 and c.position < best.position]
+        if analysed and analysed[0].value > best.value:
+            best = analysed[0]
     spread = len({c.sentence for c in candidates}) > 1
     multi = [i for i, s in enumerate(study_sentences) if spread and _MULTI_STUDY.search(s)]
     if len(multi) > 1:
@@ -329,6 +308,9 @@ def extract_sample_size(article: Article, design: str | None = None) -> int | No
         bases = [n for sentence in parts.study for n in denominator_counts(sentence)]
         if bases:
             return bases[0]
+        shared = shared_share_base(parts.study)
+        if shared is not None:
+            return shared
         single = design == "case_report" or _SINGLE_PERSON.search(article_text(article))
         return 1 if single else None
     value = _best(candidates, study)
