@@ -2,7 +2,7 @@
 them, subsets, controls and things that are not people. Each sentence is written in the style
 of an abstract. The rules before this round read most of them wrongly; the rest guard the new
 readings from reaching too far (small counts that add up by chance, "completed a ... study", a
-count of responses, person-observations, fractions of things)."""
+count of responses, errors, person-observations, fractions of things)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,26 @@ def art(abstract: str) -> Article:
             "experiment involved 22 volunteers receiving the higher dose.",
             "rct",
             52,
+        ),
+        # A further group enrolled "next" or "for comparison", in a sentence of its own.
+        (
+            "The scale was tested in a sample of 150 patients from one hospital. Next, 900 "
+            "patients from a second region were evaluated.",
+            "observational",
+            1050,
+        ),
+        (
+            "Our target group consisted of 9-12-year-old children (n = 30) born preterm. For "
+            "comparison 45 full-term children were included in the study sample.",
+            "observational",
+            75,
+        ),
+        # Errors are not people, whatever sentence they stand in.
+        (
+            "Forty nurses took part in the simulation. Handling errors (n = 64) were frequently "
+            "not corrected.",
+            "other",
+            40,
         ),
         # Controls named as such in their own sentence are added, never taken for the sample.
         (

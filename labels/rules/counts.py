@@ -31,7 +31,7 @@ _NOT_PEOPLE_N = re.compile(
     r"\b(?:studies|trials|articles|papers|rcts|reviews|records|reports|rats?|mice|animals|"
     r"eyes|samples|specimens|cells|genes|items|"
     r"admitted|admissions|visits|encounters|discharges|episodes|prescriptions|claims|events|"
-    r"experiments)\b",
+    r"experiments|errors|teeth|joints|injections)\b",
     re.I,
 )
 _PEOPLE_WORD = re.compile(rf"\b{PEOPLE}\b")

@@ -29,7 +29,10 @@ _ESTIMATED = re.compile(r"\b(?:for every|an estimated|estimated|approximately ev
 _ADDED_GROUP = re.compile(
     r"\b(?:in addition|additional(?:ly)?|another|other|further|a second|a separate)\b", re.I
 )
-_ADDED_OPENING = re.compile(r"^(?:in addition|additionally|also|furthermore)\b", re.I)
+_ADDED_OPENING = re.compile(
+    r"^(?:in addition|additionally|also|furthermore|next|then|subsequently|for comparison)\b",
+    re.I,
+)
 _THE_OTHER = re.compile(
     r"\b(?:the|these|those|remaining)\s+(?:\w+\s+)?(?:other|additional|further)\b", re.I
 )
