@@ -1,6 +1,6 @@
 """Calibrated confidences and the "needs review" state, both fitted on out-of-fold predictions.
 
-A field's raw confidence (the classifier's top probability, or a rule's fixed certainty) is
+A field's raw confidence (the classifier's top probability, or a rule's own certainty) is
 mapped through an isotonic fit of how often out-of-fold answers at that confidence were right,
 so 0.8 means about four in five are right. A field needs review where its calibrated confidence
 falls below the point under which out-of-fold accuracy drops below ``review_accuracy``.

@@ -52,7 +52,7 @@ from labels.features import (
 from labels.rules.design import decide_design, design_rule
 from labels.rules.outcomes import with_suicidality
 from labels.rules.routes import extract_routes
-from labels.rules.sample_size import extract_sample_size
+from labels.rules.sample_size import read_sample_size
 from labels.terms import (
     TermIndex,
     compile_terms,
@@ -209,8 +209,9 @@ class Models:
         confidence["drug"] = doc.drug_confidence
         labels["routes"] = extract_routes(article, doc.drug)
         confidence["routes"] = 0.9 if labels["routes"] or doc.drug == "not_studied" else 0.7
-        labels["sample_size"] = extract_sample_size(article, labels["design"])
-        confidence["sample_size"] = 0.8 if labels["sample_size"] is not None else 0.7
+        labels["sample_size"], confidence["sample_size"] = read_sample_size(
+            article, labels["design"]
+        )
         labels["key_finding"] = doc.key_finding
         curves = self.calibration if calibrated else {}
         final = {

@@ -10,6 +10,8 @@ import pytest
 
 from core.article import Article
 from labels.extract import extract_sample_size
+from labels.rules.sample_size import read_sample_size
+from labels.shipped import shipped_models
 
 
 def art(abstract: str) -> Article:
@@ -273,3 +275,43 @@ def test_fractions_of_things_are_not_a_sample() -> None:
         "first wire and 70% (14/20) with the second."
     )
     assert extract_sample_size(art(abstract), "observational") is None
+
+
+def test_a_reading_resting_on_less_is_less_sure() -> None:
+    """A randomised count is surer than an enrolled one, which is surer than a count without
+    a verb facing a rival count of the same standing, or a count found only as a share's base."""
+    randomised = art("A total of 120 patients were randomised to ketamine or midazolam.")
+    enrolled = art("We enrolled 120 patients with chronic pain.")
+    rivals = art(
+        "Ketamine was given to 40 patients in the ward. Relief was reported by 25 patients at "
+        "one week."
+    )
+    base = art("Relief was reported in 25 of 40 patients who took the drug.")
+    sure = [read_sample_size(a, "observational")[1] for a in (randomised, enrolled, rivals, base)]
+    assert sure == sorted(sure, reverse=True)
+    assert sure[0] > sure[1] > sure[2]
+    assert read_sample_size(rivals, "observational")[0] == 40
+
+
+def test_the_shipped_model_flags_an_unsure_sample_size_for_review() -> None:
+    """The certainty is calibrated out of fold: a count without a verb facing a rival is marked
+    for review; a randomised count is not."""
+    models = shipped_models()
+    clear, unsure = models.predict(
+        [
+            Article(
+                pmid="1",
+                title="Ketamine for pain after surgery",
+                abstract="A total of 120 patients were randomised to ketamine or placebo. "
+                "Pain scores were lower with ketamine.",
+            ),
+            Article(
+                pmid="2",
+                title="Ketamine on a pain ward",
+                abstract="Ketamine was given to 40 patients in the ward. Relief was reported "
+                "by 25 patients at one week.",
+            ),
+        ]
+    )
+    assert clear.sample_size == 120 and "sample_size" not in clear.needs_review
+    assert unsure.sample_size == 40 and "sample_size" in unsure.needs_review
