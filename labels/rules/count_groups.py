@@ -112,7 +112,9 @@ def bracketed_groups(sentence: str, counts: list[Count]) -> int | None:
         for c in counts
         if c.kind == "part" and not c.sex and not PERCENT_NEXT.match(sentence, c.end)
     ]
-    between = sentence[listed[0].end : listed[-1].start] if len(listed) > 1 else ")"
+    if len(listed) < 2:
+        return None
+    between = sentence[listed[0].end : listed[-1].start]
     if ")" in between or ";" in between:
         return None
     return sum(c.value for c in listed)

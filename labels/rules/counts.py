@@ -98,7 +98,8 @@ class Count:
 
 
 def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
-    """Every count of people in one sentence, in text order."""
+    """Every count of people in one sentence, in text order, without the parts of a total the
+    sentence states (``_without_breakdowns``)."""
     low = sentence.lower()
     number_words = number_words and NUMBER_WORD_ALONE.search(low) is not None
     if not number_words and ANY_DIGIT.search(sentence) is None:
@@ -106,13 +107,14 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
     if not mentions_people(low):
         return []
     found: dict[int, Count] = {}
-    for value, start, end in find_numbers(sentence, number_words):
+    numbers = list(find_numbers(sentence, number_words))
+    for value, start, end in numbers:
         noun = NOUN_AFTER.match(sentence, end)
-        if noun is not None and value >= 2 and _names_things(sentence, noun):
-            continue  # "Two inpatient rehabilitation wards"
         if noun is not None:
             if _excluded(sentence, start, value, bare=False) or _RATE.match(sentence, noun.end()):
                 continue
+            if value >= 2 and _names_things(sentence, noun):
+                continue  # "Two inpatient rehabilitation wards"
             weak = bool(WEAK_NOUN.fullmatch(noun.group("noun")))
             bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
             kind = "part" if bracketed or PERCENT_NEXT.match(sentence, noun.end()) else "noun"
@@ -145,18 +147,18 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             kind = "part"  # "insulinoma (n = 18, 24%)": a category of the sample, not a group
         found[m.start()] = Count(value, m.start(), m.end(), kind)
     counts = sorted(found.values(), key=lambda c: c.start)
-    return _with_elided_nouns(sentence, _with_listed_numbers(sentence, counts))
+    counts = _with_elided_nouns(sentence, _with_listed_numbers(sentence, counts))
+    return _without_breakdowns(sentence, counts, numbers)
 
 
 _EQUAL_GROUPS = re.compile(
     r"\b(?P<k>two|three|four|five|six|[2-6])\s+(?:equal\s+|similar\s+)?groups\b", re.I
 )
 _GROUPS_OF = re.compile(r"\bgroups\s+of\s*(?:\w+\s+)?$", re.I)
-# "(n = 25 each)", "22 patients were evaluated in each group", "50 patients in each arm".
-_EACH = re.compile(
-    r"\s*each\b|(?:\s+(?:were|was)\s+\w+ed)?\s+(?:in each|per|in every|for each)\s+(?:group|arm)\b",
-    re.I,
-)
+# "25 patients in each group", "200 patients per arm": the size of each group.
+_PER_GROUP = re.compile(r"\s+(?:in each|per|in every|for each)\s+(?:group|arm)\b", re.I)
+# "(n = 25 each)", "22 patients were evaluated in each group".
+_EACH = re.compile(rf"\s*each\b|(?:\s+(?:were|was)\s+\w+ed)?{_PER_GROUP.pattern}", re.I)
 _GROUP_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -317,10 +319,9 @@ _GROUP_AFTER = re.compile(
 )
 
 
-_PER_GROUP = re.compile(r"\s+(?:in each|per|in every|for each)\s+(?:group|arm)\b", re.I)
-
-
-def without_breakdowns(sentence: str, counts: list[Count], number_words: bool) -> list[Count]:
+def _without_breakdowns(
+    sentence: str, counts: list[Count], numbers: list[tuple[int, int, int]]
+) -> list[Count]:
     """Drop the counts that break down a stated total ("200 pupils attended, with 74 pupils in
     the control group, 65 in ... and 61 in ...": the 74 is a part of the 200, not a group
     beside it). A total is a count of at least 20 that the next two or more numbers of the
@@ -333,16 +334,18 @@ def without_breakdowns(sentence: str, counts: list[Count], number_words: bool) -
     if each and any(c.value >= each[0].value for c in counts if c.start < each[0].start):
         counts = [c for c in counts if c not in each]
     starts = {c.start for c in counts}
-    numbers = sorted(
-        (s, v)
-        for v, s, e in find_numbers(sentence, number_words)
-        if v > 0 and (s in starts or _GROUP_AFTER.match(sentence, e))
+    standing = sorted(
+        (
+            (v, s)
+            for v, s, e in numbers
+            if v > 0 and (s in starts or _GROUP_AFTER.match(sentence, e))
+        ),
+        key=lambda number: number[1],
     )
-    numbers = [(v, s) for s, v in numbers]
     for c in counts:
         if c.value < 20:
             continue
-        after = [(v, s) for v, s in numbers if s >= c.end]
+        after = [(v, s) for v, s in standing if s >= c.end]
         total, end = 0, -1
         for k, (value, start) in enumerate(after):
             total += value

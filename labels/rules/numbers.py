@@ -54,8 +54,8 @@ PEOPLE = (
     r"vegetarians|vegans|trios|"
     r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
 )
-# The singular of each people noun: after a count above one it names a thing ("Two inpatient
-# rehabilitation wards", "640 patient scans"), not the people.
+# The singular of each people noun: after a count above one it can qualify a place or an event
+# ("Two inpatient rehabilitation wards", "eight individual interviews"), not name the people.
 SINGULAR_NOUN = frozenset(
     {w for w in re.findall(r"(?<![\w?])([a-z][a-z-]*)s\?", PEOPLE)}
     - {"male", "female"}  # "(12 male, 8 female)": the sexes of the sample

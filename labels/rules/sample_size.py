@@ -18,7 +18,6 @@ from labels.rules.counts import (
     denominator_counts,
     sentence_counts,
     shared_share_base,
-    without_breakdowns,
 )
 from labels.rules.numbers import (
     ANY_DIGIT,
@@ -109,7 +108,7 @@ _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
 _PART_OF_SAMPLE = re.compile(r"\bthe (?:remaining|initial|first|last)\s+$", re.I)
 # "completed the trial" is a subset that finished; "completed a 3-session crossover study"
 # describes the study all of them took part in.
-_FINISHED = re.compile(r"(?:completed|responded)\b(?!\s+(?:a|an|one|two|three|four)\b)", re.I)
+_FINISHED = re.compile(rf"{_COMPLETED.pattern}(?!\s+(?:a|an|one|two|three|four)\b)", re.I)
 _ASIDE = re.compile(r"^\s*\([^()]*\)")
 
 
@@ -150,7 +149,6 @@ def _sentence_candidates(
     counts = [c for c in sentence_counts(sentence, number_words) if not estimated(sentence, c)]
     if not counts or modelled(sentence):
         return []  # "100,000 patients were simulated": a model's cohort, not participants
-    counts = without_breakdowns(sentence, counts, number_words)
     whole = [c for c in counts if c.kind not in ("n", "part")]
     parts = [c for c in counts if c.kind == "n"]
     out: list[_Candidate] = []
