@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -149,7 +150,7 @@ def fit_models(data: TrainingData, index: Sequence[int], config: ModelConfig) ->
             )
         elif name in SINGLE_LABEL:
             clf = new_classifier(config.C[name], config.random_state, binary=False)
-            clf.fit(X[rows], np.array([names.index(v) for v in y]), sample_weight=w)
+            fit_to_rounding(clf, X[rows], np.array([names.index(v) for v in y]), w)
             classifiers[name] = full_classes(clf, len(names))
         else:
             classifiers[name] = [
@@ -197,10 +198,25 @@ def fit_finding(
     keep = np.flatnonzero(target)
     directions = FINDINGS[:3]
     direction = new_classifier(config.C["finding"], config.random_state, binary=False)
-    direction.fit(
-        X[rows[keep]], np.array([directions.index(y[int(i)]) for i in keep]), sample_weight=w[keep]
-    )
+    targets = np.array([directions.index(y[int(i)]) for i in keep])
+    fit_to_rounding(direction, X[rows[keep]], targets, w[keep])
     return gate, full_classes(direction, len(directions))
+
+
+def fit_to_rounding(clf: Any, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> Any:
+    """Fit a newton-cg model to its tight tolerance (``labels.model.NEWTON_TOL``): where the
+    line search meets rounding first, the solution is as close as the arithmetic allows, so
+    that warning says nothing a user can act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_LINE_SEARCH_AT_ROUNDING)
+        return clf.fit(X, y, sample_weight=w)
+
+
+# What scipy's and scikit-learn's line searches say when rounding stops them.
+_LINE_SEARCH_AT_ROUNDING = (
+    r"The line search algorithm did not converge|Rounding errors prevent the line search|"
+    r"Line Search failed"
+)
 
 
 def _distant_weight(labels: Mapping[str, Any], name: str, config: ModelConfig) -> float:

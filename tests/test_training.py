@@ -249,19 +249,39 @@ def test_training_is_deterministic(seed, efetch_records) -> None:  # type: ignor
 
 @pytest.mark.slow
 def test_training_reproduces_the_shipped_models() -> None:
-    """Training on the repository's data (a clean checkout) gives the committed models."""
+    """Training on the repository's data (a clean checkout) gives the committed models: every
+    label the same, and confidences and report figures the same up to the last bits in which
+    CPUs with other SIMD kernels round differently (``labels.model.NEWTON_TOL``)."""
     repo = repository_inputs(PROJECT_DIR)
     trained, report = train_models(repo)
     shipped = load_models(DEFAULT_MODEL_PATH)
     assert trained.version == shipped.version == report.model_version
     assert repo.test is not None
     sample = repo.labelled.articles[::40] + repo.test.articles[::10]
-    assert [a.to_json() for a in trained.predict(sample)] == [
-        a.to_json() for a in shipped.predict(sample)
-    ]
+    got = [a.to_json() for a in trained.predict(sample)]
+    want = [a.to_json() for a in shipped.predict(sample)]
+    assert [_without(r, "confidence") for r in got] == [_without(r, "confidence") for r in want]
+    for g, w in zip(got, want, strict=True):
+        assert _close(g["confidence"], w["confidence"]), g["pmid"]
     saved = json.loads((Path(DEFAULT_MODEL_PATH).parent / "training-report.json").read_text())
     assert saved["model_version"] == shipped.version
-    assert saved["frozen_split"] == report.to_json()["frozen_split"]
+    assert _close(saved["thresholds"], report.to_json()["thresholds"])
+    assert _close(saved["frozen_split"], report.to_json()["frozen_split"])
+
+
+def _without(record: dict, key: str) -> dict:  # type: ignore[type-arg]
+    return {k: v for k, v in record.items() if k != key}
+
+
+def _close(a: object, b: object, tol: float = 5e-3) -> bool:
+    """Equal JSON, numbers within ``tol`` (counts, labels and keys exactly)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and abs(a - b) <= tol
+    return a == b
 
 
 def test_corrections_of_ingested_records_train_at_full_weight(seed, efetch_records) -> None:  # type: ignore[no-untyped-def]

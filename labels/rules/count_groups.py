@@ -8,11 +8,10 @@ sample-size rules in ``labels.rules.sample_size`` ask here.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from labels.rules.counts import Count
-from labels.rules.numbers import PERCENT_NEXT
+from labels.rules.numbers import PEOPLE, PERCENT_NEXT
 
 _TIME_POINTS = re.compile(
     r"\bbaseline\b|follow-?up|\bT[0-9]\b|\bwaves?\b|time points?|"
@@ -25,7 +24,9 @@ _JOIN = re.compile(
     re.I,
 )
 _JOIN_ANYWHERE = re.compile(
-    r"\b(?:and|or|vs\.?|versus|than|compared (?:with|to)|while|whereas)\b|[,;]", re.I
+    r"\b(?:and|or|vs\.?|versus|than|compared (?:with|to)|while|whereas|(?:to|with) (?:that|those) "
+    r"of)\b|[,;]",
+    re.I,
 )
 _SPLIT_TOTAL = re.compile(
     r"\b(?:including|comprising|of whom|of which|among whom|among them|"
@@ -40,6 +41,7 @@ _FINITE_VERB = re.compile(r"\s*\b(?:were|was|had|have|has|received|underwent)\b"
 _SECOND_GROUP = re.compile(
     r"\b(?:and|compared)\s+(?:with\s+|to\s+)?(?:in|those of|the|from|for|among)\b|"
     r"\bcompared\b[^.;()]{0,40}\b(?:with|to)\s+(?:those|the values|the results)\b|"
+    r"\b(?:to|with)\s+(?:that|those)\s+of\b|"
     r"\b(?:while|whereas)\b|;\s+we\b|"
     r"\bthe (?:second|third|other) (?:group|cohort|arm)\b",
     re.I,
@@ -61,14 +63,37 @@ def _same_verb(sentence: str, prev: Count, cur: Count) -> bool:
     return bool(first and second and first.group("verb").lower() == second.group("verb").lower())
 
 
+_PEOPLE_BEFORE = re.compile(rf"\b{PEOPLE}\s*[(\[]\s*$")
+
+
+def _alike(sentence: str, prev: Count, cur: Count) -> bool:
+    """Whether two counts are stated alike enough to list groups: the same kind, or a counted
+    noun and an "N =" right after its people noun ("Participants (N=47) with TBI and 51
+    noninjured peers")."""
+    if prev.kind == cur.kind:
+        return True
+    total = prev if prev.kind == "N" else cur
+    return {prev.kind, cur.kind} == {"N", "noun"} and bool(
+        _PEOPLE_BEFORE.search(sentence, max(0, total.start - 40), total.start)
+    )
+
+
+# "19 PD patients, including eight with LID, and 12 healthy subjects": the clause names a part
+# of the count before it, and the list goes on after it.
+_PART_NEXT = re.compile(r"\s*,\s*(?:including|of whom|of which)\s*", re.I)
+_PART_CLAUSE = re.compile(r"^\s*,\s*(?:including|of whom|of which)\s[^,;()]*,", re.I)
 _GROUP_OF = re.compile(r"\bgroup of\s*$", re.I)
 
 
 def groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
     """Split counts into lists that name separate groups ("54 patients ... and 61 controls")."""
     groups: list[list[Count]] = [[counts[0]]]
-    for prev, cur in itertools.pairwise(counts):
+    prev = counts[0]
+    for cur in counts[1:]:
         between = sentence[prev.end : cur.start]
+        if _PART_NEXT.fullmatch(between):
+            continue  # "19 PD patients, including eight with LID, and 12 ...": a part of 19
+        between = _PART_CLAUSE.sub(",", between)
         inside_brackets = between.lstrip().startswith("(") and ")" not in between
         # "22 patients ... compared to a control group of 19 patients": the group names a second
         # sample even when the connector is not next to it.
@@ -79,9 +104,9 @@ def groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
             and connector
             and not _SPLIT_TOTAL.search(between)
             and not inside_brackets
-            and prev.kind == cur.kind
+            and _alike(sentence, prev, cur)
             and prev.weak == cur.weak  # "16 pairs played while 5 responses were measured"
-            and (cur.kind != "bare" or cur.elided)
+            and (cur.kind != "bare" or cur.elided or prev.elided)
             and not (
                 connector.group(0).startswith(",")
                 and _FINITE_VERB.search(between)
@@ -94,6 +119,7 @@ def groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
             groups[-1].append(cur)
         else:
             groups.append([cur])
+        prev = cur
     return groups
 
 

@@ -34,7 +34,7 @@ _NOT_PEOPLE_N = re.compile(
     r"experiments|errors|teeth|joints|injections)\b",
     re.I,
 )
-_PEOPLE_WORD = re.compile(rf"\b{PEOPLE}\b")
+PEOPLE_WORD = re.compile(rf"\b{PEOPLE}\b")
 
 
 def _counts_things(before: str) -> bool:
@@ -43,7 +43,7 @@ def _counts_things(before: str) -> bool:
     things = [m.end() for m in _NOT_PEOPLE_N.finditer(before)]
     if not things:
         return False
-    people = [m.end() for m in _PEOPLE_WORD.finditer(before)]
+    people = [m.end() for m in PEOPLE_WORD.finditer(before)]
     return not people or things[-1] > people[-1]
 
 
@@ -53,6 +53,9 @@ _THINGS_AFTER = re.compile(
     r"observations?|measurements?)\b",
     re.I,
 )
+
+
+_OF_THINGS = re.compile(rf"\s+of\s+(?!(?:[\w-]+\s+){{0,2}}{PEOPLE}\b)")
 
 
 def _names_things(sentence: str, noun: re.Match[str]) -> bool:
@@ -81,6 +84,33 @@ def _after_things(sentence: str, start: int) -> bool:
 
 
 _NOT_DIGIT = re.compile(r"\D")
+# "889 of 1198 survivors were evaluated", "118 of 122 patients consented": the count taken
+# from the pool takes part. ("12 out of 14 patients completed the intervention" is a subset of
+# the sample; "99 of 150 patients responded" is left alone: whether a survey's sample is those
+# asked or those who answered is not settled by the guide.)
+_OF_POOL = re.compile(rf"\s+(?:out\s+)?of\s+(?:the\s+|all\s+)?{NUM}(?=\s)")
+_TAKES_PART = re.compile(
+    r"\s+(?:(?:were|was)\s+(?:\w+ly\s+)?)?(?:evaluated|included|enrolled|randomi[sz]ed|studied|"
+    r"analy[sz]ed|assessed|recruited|participated|agreed|consented|took part|underwent)\b",
+    re.I,
+)
+
+
+# "One hundred sixteen patients with PE were identified, and 77 of them (66%) were included".
+_OF_THEM = re.compile(r"\s+of\s+(?:them|these|those)(?:\s*\([^()]{0,20}\))?")
+
+
+def _taken_from(sentence: str, end: int) -> int | None:
+    """Where "of <pool> <people>" or "of them" after a number ends, if a verb of taking part
+    follows it (the verb is left after the count, where the other counts' verbs are read)."""
+    taken = _OF_THEM.match(sentence, end)
+    if taken is None and (pool := _OF_POOL.match(sentence, end)) is not None:
+        taken = NOUN_AFTER.match(sentence, pool.end())
+    if taken is None or _TAKES_PART.match(sentence, taken.end()) is None:
+        return None
+    return taken.end()
+
+
 _TOTAL_N = re.compile(r"\b(?:sample|total|cohort|analysis|study|population|overall)\W*$", re.I)
 
 
@@ -118,7 +148,7 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             weak = bool(WEAK_NOUN.fullmatch(noun.group("noun")))
             bracketed = sentence.count("(", 0, start) > sentence.count(")", 0, start)
             kind = "part" if bracketed or PERCENT_NEXT.match(sentence, noun.end()) else "noun"
-            size = value * _groups_of(sentence, start, noun.end()) * _people_each(noun)
+            size = value * _groups_of(sentence, start, noun.end()) * _people_each(sentence, noun)
             sex = _SEX.fullmatch(noun.group("noun")) is not None
             found[start] = Count(size, start, noun.end(), kind, weak, sex)
         elif (
@@ -128,6 +158,12 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
             and not _after_things(sentence, start)
         ):
             found[start] = Count(value, start, end, "bare")
+        elif (
+            value >= 2
+            and (taken := _taken_from(sentence, end))
+            and not _excluded(sentence, start, value, bare=True)
+        ):
+            found[start] = Count(value, start, taken, "bare")
     stated = list(found.values())
     for m in N_EQUALS.finditer(sentence):
         before = sentence[max(0, m.start() - 40) : m.start()]
@@ -152,7 +188,9 @@ def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
 
 
 _EQUAL_GROUPS = re.compile(
-    r"\b(?P<k>two|three|four|five|six|[2-6])\s+(?:equal\s+|similar\s+)?groups\b", re.I
+    r"\b(?P<k>two|three|four|five|six|[2-6])\s+(?:equal\s+|similar\s+|comparable\s+|matched\s+)?"
+    r"groups\b",
+    re.I,
 )
 _GROUPS_OF = re.compile(r"\bgroups\s+of\s*(?:\w+\s+)?$", re.I)
 # "25 patients in each group", "200 patients per arm": the size of each group.
@@ -183,12 +221,15 @@ def _groups_of(sentence: str, start: int, end: int) -> int:
 _TWO_EACH = re.compile(r"couples?|dyads?|pairs?", re.I)
 
 
-def _people_each(noun: re.Match[str]) -> int:
-    """How many people each counted unit is: 2 for a pair, 3 for a trio, else 1."""
+def _people_each(sentence: str, noun: re.Match[str]) -> int:
+    """How many people each counted unit is: 2 for a pair, 3 for a trio, else 1 (also for a
+    pair of things, "77 pairs of CT and bone scans", one patient's each)."""
     word = noun.group("noun")
     if word.lower() == "trios":
         return 3
-    return 2 if _TWO_EACH.fullmatch(word) else 1
+    if not _TWO_EACH.fullmatch(word):
+        return 1
+    return 1 if _OF_THINGS.match(sentence, noun.end()) else 2
 
 
 # "100,000 infants each year": a rate in the population, not a sample.
@@ -198,58 +239,40 @@ _RATE = re.compile(
 _SEX = re.compile(r"males?|females?|men|women|boys?|girls?", re.I)
 _PERCENT_BEFORE = re.compile(r"%\s*\(?\s*$")
 _PERCENT_AFTER = re.compile(r"\s*[,;]\s*\d+(?:\.\d+)?\s*%")
-_NOT_COUNT_PREFIX = re.compile(
+NOT_COUNT_PREFIX = re.compile(
     r"\b(?:aged?|age of|per|mean|median|days?|weeks?|months?|years?|phase|grades?|type|"
     r"class|stage|version|asa|score|level|time|wave|study|experiment|visit|"
-    r"session|cycle|figure|table|model|step|part|patient|case|subject|group|arm|cohort|t|n|p)"
+    r"session|cycle|figure|table|model|step|part|patient|case|subject|group|arm|cohort|having|t|n|p)"
     r"\s*$|"
-    r"\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$|\ban?\s+$"
+    r"\d\s*(?:to|-|–)\s*$|(?:\b[nN]\s*:|=)\s*$|\ban?\s+$|"
+    r"\b(?:fewer|less) than\s*$"  # "fewer than 10 parents could describe it": a bound
 )
 # "In a prospective study 218 children were enrolled": the study is named, not numbered ("Study 2").
 _A_STUDY = re.compile(r"\b(?:a|an|the|this|our)\s+(?:[\w-]+\s+){0,2}study\s+$")
 _YEAR = re.compile(r"(?:19|20)\d\d\b")
 _YEAR_OF_PEOPLE = re.compile(rf"\d{{4}}\s+{PEOPLE}")
 # "19 (95%) of 20 patients", "14 out of 169": a share's denominator ("2016, a total of 76" is not).
-_DENOMINATOR = re.compile(
+DENOMINATOR = re.compile(
     r"\d(?:\s*(?:%|percent)|\s*[(\[][^()\[\]]{0,12}[)\]])?\s*(?:out\s+)?of\s*$", re.I
 )
 
 
+_PER_CASE = re.compile(r"\b(?:each|every|per)\s+(?:[\w()-]+\s+){1,2}?(?:with|to)\s+$", re.I)
+
+
 def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
     """Numbers that are ages, classes, doses, years or percentages rather than people."""
-    if _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()) and not (
+    if NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start].lower()) and not (
         value >= 10 and _A_STUDY.search(sentence, max(0, start - 60), start)
     ):
         return True
     year_like = _YEAR.match(sentence, start) and 1900 <= value <= 2035
     if year_like and (bare or not _YEAR_OF_PEOPLE.match(sentence, start)):
         return True
+    if _PER_CASE.search(sentence, max(0, start - 40), start):
+        return True  # "we matched each case with three controls": a ratio, not a count
     # "19 (95%) of 20 patients": the second number is a denominator, not a sample.
-    return bool(_DENOMINATOR.search(sentence[max(0, start - 20) : start]))
-
-
-# "of 70 patients with the disease", "of 66 patients who entered": the base described as a sample.
-_SAMPLE_DESCRIBED = re.compile(
-    r"\s+(?:with|who|studied|enrolled|included|treated|undergoing|receiving)\b", re.I
-)
-
-
-def denominator_counts(sentence: str) -> list[int]:
-    """The people counts that close a share ("7 of 70 patients", "52 of 66 patients who
-    entered"): the sample when an abstract states it only as the base of its shares."""
-    low = sentence.lower()
-    if "of " not in low or ANY_DIGIT.search(sentence) is None or not mentions_people(low):
-        return []
-    out = []
-    for value, start, end in find_numbers(sentence, False):
-        if not _DENOMINATOR.search(sentence[max(0, start - 20) : start]):
-            continue
-        noun = NOUN_AFTER.match(sentence, end)
-        if noun is None or _NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start]):
-            continue
-        if _SAMPLE_DESCRIBED.match(sentence, noun.end()):
-            out.append(value)
-    return out
+    return bool(DENOMINATOR.search(sentence[max(0, start - 20) : start]))
 
 
 # "25 patients were randomised to X and 24 to Y": the second group's noun and verb are elided.
@@ -262,7 +285,9 @@ _ELIDED = re.compile(
     r"\s+in\s+the\b|"
     # "Thirty mothers received thiopentone and 30 received etomidate": the same verb again.
     r"(?:\s+[\w-]+){0,4}?\s+(?P<verb>received|underwent|took|were given)\b[^;]{0,100}?\band\s+"
-    rf"(?P<num3>{NUM})\s+(?P=verb)\b",
+    rf"(?P<num3>{NUM})\s+(?P=verb)\b|"
+    # "20 participants with T1D and 10 without the disease": those without it are a group too.
+    rf"\s+with\b[^.;]{{1,60}}?\band\s+(?P<num4>{NUM})\s+without\b",
     re.I,
 )
 
@@ -272,7 +297,7 @@ def _with_elided_nouns(sentence: str, counts: list[Count]) -> list[Count]:
     extra: list[Count] = []
     for c in counts:
         m = _ELIDED.match(sentence, c.end) if c.kind in ("noun", "bare") else None
-        key = next((k for k in ("num", "num2", "num3") if m and m.group(k)), "num")
+        key = next((k for k in ("num", "num2", "num3", "num4") if m and m.group(k)), "num")
         value = number_value(m.group(key)) if m else None
         if m and value and all(x.start != m.start(key) for x in counts):
             extra.append(Count(value, m.start(key), m.end(key), c.kind, c.weak, elided=True))
@@ -283,6 +308,9 @@ _LISTED = re.compile(
     rf"(?P<num>{NUM})(?:\s+[A-Za-z][\w/-]*){{0,2}}(?:\s*\([^()]{{1,40}}\))?"
     r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+)$"
 )
+# "RESULTS: Fifty-eight and 25 were randomized": numbers alone, joined by "and", at the start of
+# a clause.
+_BARE_LIST = re.compile(rf"(?<![^\s:;,])(?<![A-Za-z0-9] ){NUM}\s+and\s+", re.I)
 _UNIT_AFTER = re.compile(
     r"\s*(?:mg|µg|mcg|g|kg|ml|gy|mm|cm|h|hrs?|min|mins|days?|weeks?|months?|years?|mmhg|iu|"
     r"units?|doses?|times|cycles?|sessions?|fractions?)\b",
@@ -295,7 +323,7 @@ def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
     """Numbers listed before a counted noun share it: "510 Israeli and 505 Italian participants"."""
     extra: list[Count] = []
     for c in counts:
-        if c.kind != "noun":
+        if c.kind not in ("noun", "bare"):
             continue
         start = max(0, c.start - 120)
         head = sentence[start : c.start]
@@ -303,19 +331,24 @@ def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
         while head.rstrip().endswith(_LIST_ENDS) and (m := _LISTED.search(head)) is not None:
             value = number_value(m.group("num"))
             offset = start + m.start()
+            if c.kind == "bare" and not _BARE_LIST.fullmatch(head, m.start()):
+                break  # "Among 12,837 admissions, 98 had": a bare count lists only numbers
             if value is None or _excluded(sentence, offset, value, bare=True):
                 break
             if _UNIT_AFTER.match(head, m.end("num")):
                 break  # "59 patients were randomised to 24 Gy and 58 patients": a dose
             if all(x.start != offset for x in counts):
-                extra.append(Count(value, offset, offset + len(m.group("num")), "noun", c.weak))
+                end = offset + len(m.group("num"))
+                # "Fifty-eight and 25 were randomized": a bare list shares its verb.
+                extra.append(Count(value, offset, end, c.kind, c.weak, elided=c.kind == "bare"))
             head = head[: m.start()]
     return sorted([*counts, *extra], key=lambda c: c.start)
 
 
 # "65 in the facultative group", "194 are from ...", "68 (24.3%)": a number standing for a group.
 _GROUP_AFTER = re.compile(
-    r"\s+(?:in|into|from|with|were|was|are|had|received|underwent)\b|\s*\(\s*\d+(?:\.\d+)?\s*%"
+    r"\s+(?:in|into|from|with|were|was|are|had|having|received|underwent)\b|"
+    r"\s*\(\s*\d+(?:\.\d+)?\s*%"
 )
 
 
@@ -357,26 +390,3 @@ def _without_breakdowns(
         if end >= 0:
             return [x for x in counts if not (c.end <= x.start <= end)]
     return counts
-
-
-# "25% (57/232) had a PS ... in 19% (44/232)": shares of one base written as fractions.
-_FRACTION = re.compile(r"(?<![\w.,/])(\d{1,6})\s*/\s*(\d{1,6})(?![\w.,/]|\s*(?:mg|kg|ml|min|h)\b)")
-
-
-def shared_share_base(sentences: list[str]) -> int | None:
-    """The base that two or more fractions share, one of them in a sentence that names people
-    ("Of all patients, 25% (57/232) ..."): the sample when the abstract states it only so.
-    Fractions of arteries or hospitals, with no people named beside them, are left alone."""
-    bases: dict[int, int] = {}
-    with_people: set[int] = set()
-    for sentence in sentences:
-        if "/" not in sentence:
-            continue
-        for m in _FRACTION.finditer(sentence):
-            part, base = int(m.group(1)), int(m.group(2))
-            if 0 < part <= base and base >= 2:
-                bases[base] = bases.get(base, 0) + 1
-                if _PEOPLE_WORD.search(sentence):
-                    with_people.add(base)
-    shared = [b for b, n in bases.items() if n >= 2 and b in with_people]
-    return max(shared, key=lambda b: (bases[b], b)) if shared else None

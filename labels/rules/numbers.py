@@ -39,8 +39,9 @@ PEOPLE = (
     r"undergraduates?|graduates?|victims?|decedents?|deaths?|suicides?|homicides?|completers?|"
     r"responders?|non-responders?|gamblers?|drinkers?|questionnaires|responses|"
     r"babies|candidates|farmers|drivers|relatives|siblings|spouses|wives|husbands|partners|"
-    r"callers|clients|attendees|players|cyclists|runners|examinees|attempters|addicts|"
-    r"(?:primi|multi|nulli)?(?:paras|gravidas)|alcoholics|nonalcoholics|diabetics|"
+    r"callers|clients|attendees|players|cyclists|runners|examinees|attempters|addicts|peers|"
+    r"(?:primi|multi|nulli)?(?:paras|gravidas)|alcoholics|nonalcoholics|diabetics|normals|"
+    r"(?:non-?)?depressives|humans|laypersons|laypeople|"
     r"schizophrenics|epileptics|asthmatics|americans|africans|europeans|mexicans|koreans|"
     r"chinese|japanese|[a-z]+ians|hcps|"
     # Occupations and roles: "210 professors", "116 cleaners", "58 divers". (Raters and
@@ -87,20 +88,24 @@ _JOINED_MODIFIERS = (
 # the people noun and the verb after a number are then matched at that one position.
 # "One hundred and seven (52 females) university students": an aside without a percent may
 # stand between the number and its noun.
-# "586 19-year-old male adolescents", "40 6- to 12-year-old children": an age between the count
-# and its noun.
+# "586 19-year-old male adolescents", "40 6- to 12-year-old children", "262 four-to seven-year-old
+# children": an age between the count and its noun.
+_AGE = rf"(?:\d{{1,2}}|(?i:{_UNITS}|{_TEENS}))"
 _AGE_BETWEEN = (
-    r"(?:\d{1,2}(?:\s*-?\s*(?:to|-|–)\s*\d{1,2})?[- ](?:year|month|week|day)s?[- ]old\s+)?"
+    rf"(?:{_AGE}(?:\s*-?\s*(?:to|-|–)\s*{_AGE})?[- ](?:year|month|week|day)s?[- ]old\s+)?"
 )
 NOUN_AFTER = re.compile(
     r"\s+(?:\((?![^()]*%)[^()]{1,40}\)\s+)?"
     + _AGE_BETWEEN
-    + rf"(?P<mods>{_JOINED_MODIFIERS}{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b"
+    + rf"(?P<mods>{_MODIFIER}{{0,2}}?{_JOINED_MODIFIERS}{_MODIFIER}{{0,5}})(?P<noun>{PEOPLE})\b"
     r"(?!-(?:years?|months?|days?))"
     r"(?!\s+(?:characteristics|variables|factors)\b)"  # "forty patient characteristics"
 )
+# "...physical activity.1154 medical and 786 non-medical students": a sentence glued to the one
+# before it starts after a letter and a full stop.
 _DIGIT_RUN = re.compile(
-    rf"(?<![\w.,/±≥≤<>=+-])(?:{_DIGITS})(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
+    rf"(?:(?<![\w.,/±≥≤<>=+-])|(?<=[a-z]{{2}}\.))(?:{_DIGITS})"
+    r"(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
 )
 _WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
 _NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
@@ -212,11 +217,24 @@ def find_numbers(sentence: str, number_words: bool) -> Iterator[tuple[int, int, 
         if run is None or (run.end() < len(sentence) and sentence[run.end()].isalpha()):
             continue
         last, start, end = run.end(), run.start(), run.end()
-        if (start and sentence[start - 1] in _NOT_BEFORE) or _NOT_AFTER.match(sentence, end):
+        if (start and sentence[start - 1] in _NOT_BEFORE and not _glued(sentence, start)) or (
+            _NOT_AFTER.match(sentence, end)
+        ):
             continue
         value = number_value(run.group(0))
         if value is not None:
             yield value, start, end
+
+
+def _glued(sentence: str, start: int) -> bool:
+    """Whether a capitalised number word opens a sentence glued to the one before it
+    ("...hemiparesis.Approach.Eleven able-bodied subjects"), as some structured abstracts are."""
+    return (
+        start >= 2
+        and sentence[start - 1] == "."
+        and sentence[start - 2].isalpha()
+        and sentence[start].isupper()
+    )
 
 
 def words(text: str) -> set[str]:

@@ -46,8 +46,9 @@ _CONTROLS_BEFORE = re.compile(
     re.I,
 )
 _CONTROLS_AFTER = re.compile(
-    r"[^.;]{0,80}\b(?:served|acted|were (?:used|enrolled|recruited|included|selected|studied))"
-    r" as (?:a |the )?(?:healthy |normal )?controls?\b|"
+    r"[^.;]{0,120}\b(?:served|acted|were (?:used|enrolled|recruited|included|selected|studied))"
+    r"(?: [^.;,]{0,40})? as (?:a |the )?(?:healthy |normal )?control(?:s|\s+group)?\b|"
+    r"(?:[\w-]+\s+){0,3}?(?:of|from) (?:a|the) (?:healthy |normal )?control group\b|"
     r"(?:[^.;()]|\([^()]*\)){0,120}\b(?:comprised|formed|constituted|represented|made up) "
     r"(?:the|our|a) "
     r"(?:\w+ )?control (?:group|cohort)\b",
@@ -91,3 +92,28 @@ def added_group(sentence: str, count: Count) -> bool:
     if _THE_OTHER.search(sentence, near, count.end):
         return False
     return bool(_ADDED_OPENING.match(sentence) or _ADDED_GROUP.search(sentence, near, count.end))
+
+
+# "Another cohort of 175 patients was used as external validation", "validated in another
+# dataset with 984 patients": a second sample named as such, whatever verb it takes.
+_NEW_COHORT = re.compile(
+    r"\b(?:another|a second|a third|a further|an? (?:independent|separate|external|additional|"
+    r"new|similar|comparable))\s+(?:[\w-]+\s+){0,2}?(?:cohort|dataset|data set|sample|"
+    r"population|series|group)\s+"
+    r"(?:of|with|including|comprising|consisting of)\s+(?:[\w-]+\s+)?$",
+    re.I,
+)
+
+
+# "In eight other normal subjects the plasma secretin was measured": a sentence about a further
+# group opens with it.
+_IN_OTHER = re.compile(r"^(?:In|For)\s+$")
+_OTHER_NOUN = re.compile(r"\S+\s+(?:other|additional|further)\b", re.I)
+
+
+def new_cohort(sentence: str, count: Count) -> bool:
+    """Whether the count is of a further sample named as one ("another cohort of 175", "In
+    eight other normal subjects ...")."""
+    if _IN_OTHER.match(sentence[: count.start]) and _OTHER_NOUN.match(sentence, count.start):
+        return True
+    return _NEW_COHORT.search(sentence, max(0, count.start - 80), count.start) is not None

@@ -14,11 +14,8 @@ from labels.rules.count_groups import (
     repeated_measures,
     sum_of_groups,
 )
-from labels.rules.counts import (
-    denominator_counts,
-    sentence_counts,
-    shared_share_base,
-)
+from labels.rules.count_roles import COMPLETED, ENROLLED, RANDOMISED, SCREENED, count_role
+from labels.rules.counts import sentence_counts
 from labels.rules.numbers import (
     ANY_DIGIT,
     NUM,
@@ -33,34 +30,14 @@ from labels.rules.sample_scope import (
     from_literature,
     modelled,
     names_controls,
+    new_cohort,
 )
+from labels.rules.shares import arm_denominators, denominator_counts, shared_share_base
 from labels.text import article_text
 
 NULL_SAMPLE_DESIGNS = frozenset({"preclinical", "review", "meta_analysis"})
 
 
-_RANDOMISED = re.compile(
-    r"randomi[sz]|randomly (?:assigned|allocated|divided|selected into)|"
-    r"allocated (?:at random|randomly)",
-    re.I,
-)
-_ENROLLED = re.compile(
-    r"\b(?:enrol+ed|enrol+ment|recruited|included|inclusion|participated|took part|consented|"
-    r"entered|were studied|were investigated|were evaluated|were enrolled|comprised|"
-    r"consisted of|sample of|were interviewed|we interviewed|surveyed|"
-    r"were assessed|were examined|we studied|participants?|(?:study|we) (?:analy[sz]ed|"
-    r"examined|studied|followed))\b",
-    re.I,
-)
-# Verbs that mark the sample in a survey ("113 responded") but more often a subset of it
-# ("the 21 patients who completed the course", "10 subjects who responded to the drug").
-_COMPLETED = re.compile(r"\b(?:completed|responded)\b", re.I)
-_SCREENED = re.compile(
-    r"\b(?:screened|eligible|approached|invited|contacted|"
-    r"assessed for eligibility)\b",
-    re.I,
-)
-_ANALYSED = re.compile(r"\banaly[sz]ed\b|\banalysis\b|\bevaluable\b", re.I)
 _SUBCOUNT = re.compile(
     rf"{NUM}\s*\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*(?:were|was|had|are)\s+"
     r"(?!included|randomi|enrolled|recruited)"
@@ -68,7 +45,8 @@ _SUBCOUNT = re.compile(
 # "Study 2", "experiment one", "induction study B", "the second trial", "a validation cohort".
 _MULTI_STUDY = re.compile(
     r"\b(?i:study|experiment|sample|cohort)\s+(?:[1-9IV]+|(?i:one|two|three)|[A-D])\b|"
-    r"\b(?i:first|second|third|discovery|derivation|training|validation|replication)\s+"
+    r"\b(?i:first|second|third|discovery|derivation|training|validation|replication|pilot|"
+    r"main|blinded|exploratory|confirmatory)\s+"
     r"(?i:study|experiment|trial|cohort|sample)\b"
 )
 # "We present a 45-year-old man", "tested in vivo on a tumour patient": one patient; "we present
@@ -89,6 +67,7 @@ class _Candidate:
     sentence: int
     added: bool = False  # the count names a group beside the sample ("six other patients")
     controls: bool = False  # the count is named as the control group ("acted as controls")
+    cohort: bool = False  # the count is of a further sample named so ("another cohort of 175")
 
 
 # "Of 367 patients identified, 113 ...", "Of the initial 417 subjects, 355 ...", "Out of the
@@ -97,7 +76,7 @@ _POOL_LEAD = re.compile(
     r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among|Out of)\s+"
     r"(?:the\s+|a total of\s+|these\s+)?(?:[\w-]+\s+){0,3}\(?\s*$"
 )
-_SUBSET_TAKEN = re.compile(rf"{_RANDOMISED.pattern}|{_ENROLLED.pattern}|\bresponded\b", re.I)
+_SUBSET_TAKEN = re.compile(rf"{RANDOMISED.pattern}|{ENROLLED.pattern}|\bresponded\b", re.I)
 _SHARE_LEAD = re.compile(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|Out of)\s+(?:a total of\s+)?$")
 # "Of 24 patients with other indications", "Of 157 cases admitted": a subset, or admissions.
 _SUBSET_OF = re.compile(r"[^,;]*\b(?:who|with other|admitted)\b", re.I)
@@ -105,41 +84,15 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\b(?:the )?majority\b", re.I)
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
 
 
-_PART_OF_SAMPLE = re.compile(r"\bthe (?:remaining|initial|first|last)\s+$", re.I)
-# "completed the trial" is a subset that finished; "completed a 3-session crossover study"
-# describes the study all of them took part in.
-_FINISHED = re.compile(rf"{_COMPLETED.pattern}(?!\s+(?:a|an|one|two|three|four)\b)", re.I)
-_ASIDE = re.compile(r"^\s*\([^()]*\)")
-
-
-def _role(sentence: str, start: int, end: int, stop: int | None = None) -> float:
-    """How the count in ``sentence[start:end]`` was reached: randomised, enrolled, analysed.
-    The words after it are read up to ``stop``, where the next count takes its own verb ("72
-    patients were recruited and 60 patients were randomised")."""
-    before = sentence[max(0, start - 60) : start].rsplit(";", 1)[-1]
-    after = sentence[end : min(end + 220, stop or len(sentence))].split(";", 1)[0]
-    window = before + " " + sentence[start:end] + " " + after
-    # "293 patients were screened, of whom 226 were randomised": the verb next to the count wins.
-    if _SCREENED.search(after[:40]):
-        return 1.2
-    if _FINISHED.match(_ASIDE.sub("", after, count=1).lstrip()):
-        return 1.3  # "Forty-six study participants (...) completed the trial": a subset
-    if _RANDOMISED.search(window):
-        return 3.0
-    if _PART_OF_SAMPLE.search(before):
-        return 1.25  # "The remaining 120 patients were studied": a part of the sample
-    if _ENROLLED.search(window):
-        return 2.0
-    if _COMPLETED.search(window):
-        return 1.3
-    if _SCREENED.search(after[:80]):
-        return 1.2
-    if _ANALYSED.search(window):
-        return 1.0
-    return 1.5
-
-
+_VERB_THEN_BRACKET = re.compile(
+    r"\b(?:enrol+ed|included|recruited|randomi[sz]ed|studied)\s*\(\s*$", re.I
+)
 _PEOPLE_BEFORE_N = re.compile(rf"\b{PEOPLE}\s*[(\[,]\s*$")
+_CLOSES = re.compile(r"\s*\)\s*\.?\s*")
+_FINITE = re.compile(r"\b(?:were|was|is|are|had|have|has|did|do|does)\b", re.I)
+_PEOPLE_THEN_N = re.compile(
+    rf"^(?:[A-Z][A-Za-z ]+:\s*)?(?:[\w-]+\s+){{0,3}}?{PEOPLE}\b[^.;()]{{0,80}}\($"
+)
 
 
 def _sentence_candidates(
@@ -158,22 +111,22 @@ def _sentence_candidates(
         # the 117 patients who returned" refers back to a subset of it).
         lead = counts[0]
         rest = sentence[lead.end :]
-        if _SHARE.search(rest) and not _SCREENED.search(sentence) and not _SUBSET_OF.match(rest):
+        if _SHARE.search(rest) and not SCREENED.search(sentence) and not _SUBSET_OF.match(rest):
             return [_Candidate(lead.value, 2.0, offset + lead.start, index)]
     # "Of 367 patients identified, 113 responded": a screened lead count is the pool, not the
     # sample; "Of the 135 patients randomised, 67 received X" leads with the sample itself.
     if len(counts) > 1 and _POOL_LEAD.match(sentence[: counts[0].start]):
         lead = counts[0]
         clause, rest = sentence[lead.start : counts[1].start], sentence[counts[1].start :]
-        if _RANDOMISED.search(clause):
+        if RANDOMISED.search(clause):
             role = 3.0  # "Of 600 randomized patients, 562 entered the analysis"
-        elif _SCREENED.search(clause) or _SUBSET_TAKEN.search(rest) or parts:
+        elif SCREENED.search(clause) or _SUBSET_TAKEN.search(rest) or parts:
             role = 1.2
             # "Of 367 patients identified, 113 responded": the count taken from the pool is
             # the sample, even by a verb that elsewhere marks a subset.
             taken_from_pool = True
         else:
-            role = _role(clause, 0, lead.end - lead.start)
+            role = count_role(clause, 0, lead.end - lead.start)
         out.append(_Candidate(lead.value, role, offset + lead.start, index))
         whole = [c for c in whole if c is not lead]
         parts = [c for c in parts if c is not lead]
@@ -192,21 +145,26 @@ def _sentence_candidates(
                 for c in counts
                 if c.start > group[-1].end and STAGE_VERB.match(sentence, c.end)
             ]
-            role = _role(sentence, group[0].start, group[-1].end, min(later, default=None))
+            role = count_role(sentence, group[0].start, group[-1].end, min(later, default=None))
             if group[0].kind == "bare" and _SUBCOUNT.match(sentence, group[0].start):
                 role = 0.5
             if group[0].kind == "bare" and _OF_BEFORE.search(sentence[: group[0].start]):
                 role = 1.2
             if all(c.weak for c in group):
                 role -= 0.3
-            if taken_from_pool and _COMPLETED.search(sentence, group[-1].end, group[-1].end + 40):
+            if taken_from_pool and COMPLETED.search(sentence, group[-1].end, group[-1].end + 40):
                 role = max(role, 2.0)
             added = added_group(sentence, group[0])
             controls = control_group(sentence, group[0])
-            out.append(_Candidate(value, role, offset + group[0].start, index, added, controls))
+            cohort = new_cohort(sentence, group[0])
+            out.append(
+                _Candidate(value, role, offset + group[0].start, index, added, controls, cohort)
+            )
     elif not parts:
         c = next(c for c in counts if c.kind == "part")
         value, role = c.value, 0.5
+        if _VERB_THEN_BRACKET.search(sentence, max(0, c.start - 30), c.start):
+            role = count_role(sentence, c.start, c.end)  # "were enrolled (3527 patients)"
         # "427 cyclists (251 male and 176 female)" with the head noun unread: the sexes add up.
         sexes = [c for c in counts if c.kind == "part" and c.sex][:2]
         if len(sexes) == 2 and sentence.find(")", sexes[0].end, sexes[1].start) < 0:
@@ -215,14 +173,23 @@ def _sentence_candidates(
             value, role = listed, 1.5
         out.append(_Candidate(value, role, offset + c.start, index))
     elif len(parts) > 1 and not repeated_measures(sentence, parts):
-        role = _role(sentence, parts[0].start, parts[-1].end)
+        role = count_role(sentence, parts[0].start, parts[-1].end)
         total = sum_of_groups([c.value for c in parts])
         out.append(_Candidate(total, role, offset + parts[0].start, index))
     elif len(counts) == 1 and _PEOPLE_BEFORE_N.search(sentence, 0, parts[0].start):
         # "Participants (n = 88) were ...": the one "n =" of a sentence, right after its people
         # noun, counts them all.
-        role = _role(sentence, parts[0].start, parts[0].end)
+        role = count_role(sentence, parts[0].start, parts[0].end)
         out.append(_Candidate(parts[0].value, role, offset + parts[0].start, index))
+    elif (
+        len(counts) == 1
+        and _PEOPLE_THEN_N.match(sentence[: parts[0].start])
+        and _CLOSES.fullmatch(sentence, parts[0].end)
+        and not _FINITE.search(sentence)
+    ):
+        # "Adult patients undergoing general anesthesia (n = 240).": a participants entry that
+        # describes the people, then counts them (with a verb it is more often a subgroup).
+        out.append(_Candidate(parts[0].value, 1.5, offset + parts[0].start, index))
     else:
         out.append(_Candidate(parts[0].value, 0.5, offset + parts[0].start, index))
     return out
@@ -238,7 +205,7 @@ def _with_added_groups(best: _Candidate, candidates: list[_Candidate], study: li
     for c in sorted(candidates, key=lambda c: (-c.role, c.position)):
         if c.sentence in seen or c.position < best.position:
             continue
-        further = c.added and c.role >= 2
+        further = (c.added and c.role >= 2) or c.cohort
         if further or (c.controls and c.role >= 1.5 and not counted_controls):
             seen.add(c.sentence)
             total += c.value
@@ -260,14 +227,22 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> tuple[int
         if analysed and analysed[0].value > best.value:
             best = analysed[0]
     spread = len({c.sentence for c in candidates}) > 1
-    multi = [i for i, s in enumerate(study_sentences) if spread and _MULTI_STUDY.search(s)]
-    if len(multi) > 1:
+    # Each study named ("In the blinded study, ...") once: its best count, the first on a tie.
+    named: dict[str, list[int]] = {}
+    for i, sentence in enumerate(study_sentences):
+        if spread and (m := _MULTI_STUDY.search(sentence)):
+            named.setdefault(" ".join(m.group(0).lower().split()), []).append(i)
+    if len(named) > 1:
         per_study = [
-            max((c for c in candidates if c.sentence == i), key=lambda c: c.role, default=None)
-            for i in multi
+            max(
+                (c for c in candidates if c.sentence in sentences),
+                key=lambda c: (c.role, -c.position),
+                default=None,
+            )
+            for sentences in named.values()
         ]
         values = [c.value for c in per_study if c is not None]
-        if len(values) > 1 and best.sentence in multi:
+        if len(values) > 1 and any(best.sentence in s for s in named.values()):
             return sum(values), best
     return _with_added_groups(best, candidates, study_sentences), best
 
@@ -322,6 +297,9 @@ def read_sample_size(article: Article, design: str | None = None) -> tuple[int |
             break
     if not candidates:
         # "Fibrosis was observed in 7 of 70 patients": no count but the base of a share.
+        arms = next(filter(None, map(arm_denominators, parts.study)), None)
+        if arms is not None:
+            return arms, FALLBACK
         bases = [n for sentence in parts.study for n in denominator_counts(sentence)]
         if bases:
             return bases[0], FALLBACK
