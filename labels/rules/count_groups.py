@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from labels.rules.counts import Count
-from labels.rules.numbers import PEOPLE, PERCENT_NEXT
+from labels.rules.numbers import PERCENT_NEXT, people_noun_then
 
 _TIME_POINTS = re.compile(
     r"\bbaseline\b|follow-?up|\bT[0-9]\b|\bwaves?\b|time points?|"
@@ -63,7 +63,7 @@ def _same_verb(sentence: str, prev: Count, cur: Count) -> bool:
     return bool(first and second and first.group("verb").lower() == second.group("verb").lower())
 
 
-_PEOPLE_BEFORE = re.compile(rf"\b{PEOPLE}\s*[(\[]\s*$")
+_PEOPLE_BEFORE = people_noun_then(r"(\[")
 
 
 def _alike(sentence: str, prev: Count, cur: Count) -> bool:
@@ -106,7 +106,7 @@ def groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
             and not inside_brackets
             and _alike(sentence, prev, cur)
             and prev.weak == cur.weak  # "16 pairs played while 5 responses were measured"
-            and (cur.kind != "bare" or cur.elided or prev.elided)
+            and (cur.kind != "bare" or cur.shares_frame or prev.shares_frame)
             and not (
                 connector.group(0).startswith(",")
                 and _FINITE_VERB.search(between)

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import re
 
+# Verbs by which a count of people enters the study, as they stand right after it or before a
+# bracketed count: the shared core of "N of M people were <verb>" (``labels.rules.counts``)
+# and "were <verb> (3527 patients)" (``labels.rules.sample_size``). ENROLLED is wider: it also
+# reads the noun "participants", which after "12 of 15" names a pool, not a verb.
+ENTRY_VERBS = r"enrol+ed|included|recruited|randomi[sz]ed|studied"
+
 RANDOMISED = re.compile(
     r"(?<!non-)(?<!non)randomi[sz]|randomly (?:assigned|allocated|divided|selected into)|"
     r"allocated (?:at random|randomly)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from labels.rules.count_roles import ENTRY_VERBS
 from labels.rules.numbers import (
     ANY_DIGIT,
     BARE_AFTER,
@@ -90,8 +91,8 @@ _NOT_DIGIT = re.compile(r"\D")
 # asked or those who answered is not settled by the guide.)
 _OF_POOL = re.compile(rf"\s+(?:out\s+)?of\s+(?:the\s+|all\s+)?{NUM}(?=\s)")
 _TAKES_PART = re.compile(
-    r"\s+(?:(?:were|was)\s+(?:\w+ly\s+)?)?(?:evaluated|included|enrolled|randomi[sz]ed|studied|"
-    r"analy[sz]ed|assessed|recruited|participated|agreed|consented|took part|underwent)\b",
+    rf"\s+(?:(?:were|was)\s+(?:\w+ly\s+)?)?(?:{ENTRY_VERBS}|evaluated|analy[sz]ed|assessed|"
+    r"participated|agreed|consented|took part|underwent)\b",
     re.I,
 )
 
@@ -124,7 +125,9 @@ class Count:
     kind: str  # "noun", "bare", "N" (N = x, a total), "n" (n = x, usually a group), "part"
     weak: bool = False
     sex: bool = False  # the noun is a sex ("12 females"): a breakdown of the sample
-    elided: bool = False  # the group repeats the frame before it ("and 57 to placebo")
+    # The count shares the noun or verb of the count beside it: an elided group ("and 57 to
+    # placebo") or a bare number listed before another ("Fifty-eight and 25 were randomised").
+    shares_frame: bool = False
 
 
 def sentence_counts(sentence: str, number_words: bool = True) -> list[Count]:
@@ -300,7 +303,7 @@ def _with_elided_nouns(sentence: str, counts: list[Count]) -> list[Count]:
         key = next((k for k in ("num", "num2", "num3", "num4") if m and m.group(k)), "num")
         value = number_value(m.group(key)) if m else None
         if m and value and all(x.start != m.start(key) for x in counts):
-            extra.append(Count(value, m.start(key), m.end(key), c.kind, c.weak, elided=True))
+            extra.append(Count(value, m.start(key), m.end(key), c.kind, c.weak, shares_frame=True))
     return sorted([*counts, *extra], key=lambda c: c.start) if extra else counts
 
 
@@ -340,7 +343,8 @@ def _with_listed_numbers(sentence: str, counts: list[Count]) -> list[Count]:
             if all(x.start != offset for x in counts):
                 end = offset + len(m.group("num"))
                 # "Fifty-eight and 25 were randomized": a bare list shares its verb.
-                extra.append(Count(value, offset, end, c.kind, c.weak, elided=c.kind == "bare"))
+                listed = Count(value, offset, end, c.kind, c.weak, shares_frame=c.kind == "bare")
+                extra.append(listed)
             head = head[: m.start()]
     return sorted([*counts, *extra], key=lambda c: c.start)
 

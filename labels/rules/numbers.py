@@ -55,6 +55,14 @@ PEOPLE = (
     r"vegetarians|vegans|trios|"
     r"hcs?|[A-Z][A-Za-z]*-?speaking\s+\w+)"
 )
+
+
+def people_noun_then(punctuation: str) -> re.Pattern[str]:
+    """A people noun closing the text, then one of ``punctuation`` ("Participants (",
+    "patients,"): a count right after it counts those people."""
+    return re.compile(rf"\b{PEOPLE}\s*[{punctuation}]\s*$")
+
+
 # The singular of each people noun: after a count above one it can qualify a place or an event
 # ("Two inpatient rehabilitation wards", "eight individual interviews"), not name the people.
 SINGULAR_NOUN = frozenset(

@@ -14,7 +14,14 @@ from labels.rules.count_groups import (
     repeated_measures,
     sum_of_groups,
 )
-from labels.rules.count_roles import COMPLETED, ENROLLED, RANDOMISED, SCREENED, count_role
+from labels.rules.count_roles import (
+    COMPLETED,
+    ENROLLED,
+    ENTRY_VERBS,
+    RANDOMISED,
+    SCREENED,
+    count_role,
+)
 from labels.rules.counts import sentence_counts
 from labels.rules.numbers import (
     ANY_DIGIT,
@@ -22,6 +29,7 @@ from labels.rules.numbers import (
     NUMBER_WORD_ALONE,
     PEOPLE,
     mentions_people,
+    people_noun_then,
 )
 from labels.rules.sample_scope import (
     added_group,
@@ -65,9 +73,10 @@ class _Candidate:
     role: float  # 3 randomised, 2 enrolled, 1.5 stated, 1.3 completed, 1.2 screened, 1 analysed
     position: int
     sentence: int
-    added: bool = False  # the count names a group beside the sample ("six other patients")
     controls: bool = False  # the count is named as the control group ("acted as controls")
-    cohort: bool = False  # the count is of a further sample named so ("another cohort of 175")
+    # The count is a group beside the sample: named so with a verb of enrolment ("six other
+    # patients were enrolled") or named as a further sample ("another cohort of 175").
+    further: bool = False
 
 
 # "Of 367 patients identified, 113 ...", "Of the initial 417 subjects, 355 ...", "Out of the
@@ -84,10 +93,8 @@ _SHARE = re.compile(r"%|\bper ?cent\b|\b(?:the )?majority\b", re.I)
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+)?$", re.I)
 
 
-_VERB_THEN_BRACKET = re.compile(
-    r"\b(?:enrol+ed|included|recruited|randomi[sz]ed|studied)\s*\(\s*$", re.I
-)
-_PEOPLE_BEFORE_N = re.compile(rf"\b{PEOPLE}\s*[(\[,]\s*$")
+_VERB_THEN_BRACKET = re.compile(rf"\b(?:{ENTRY_VERBS})\s*\(\s*$", re.I)
+_PEOPLE_BEFORE_N = people_noun_then(r"(\[,")
 _CLOSES = re.compile(r"\s*\)\s*\.?\s*")
 _FINITE = re.compile(r"\b(?:were|was|is|are|had|have|has|did|do|does)\b", re.I)
 _PEOPLE_THEN_N = re.compile(
@@ -154,12 +161,11 @@ def _sentence_candidates(
                 role -= 0.3
             if taken_from_pool and COMPLETED.search(sentence, group[-1].end, group[-1].end + 40):
                 role = max(role, 2.0)
-            added = added_group(sentence, group[0])
             controls = control_group(sentence, group[0])
-            cohort = new_cohort(sentence, group[0])
-            out.append(
-                _Candidate(value, role, offset + group[0].start, index, added, controls, cohort)
+            further = (role >= 2 and added_group(sentence, group[0])) or new_cohort(
+                sentence, group[0]
             )
+            out.append(_Candidate(value, role, offset + group[0].start, index, controls, further))
     elif not parts:
         c = next(c for c in counts if c.kind == "part")
         value, role = c.value, 0.5
@@ -205,8 +211,7 @@ def _with_added_groups(best: _Candidate, candidates: list[_Candidate], study: li
     for c in sorted(candidates, key=lambda c: (-c.role, c.position)):
         if c.sentence in seen or c.position < best.position:
             continue
-        further = (c.added and c.role >= 2) or c.cohort
-        if further or (c.controls and c.role >= 1.5 and not counted_controls):
+        if c.further or (c.controls and c.role >= 1.5 and not counted_controls):
             seen.add(c.sentence)
             total += c.value
     return total
