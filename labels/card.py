@@ -31,13 +31,16 @@ KNOWN_WEAKNESSES = (
     "the number invited and the number who answered (the labels themselves differ on these). "
     "It is also hostage to design: a study predicted `review`, `meta_analysis` or "
     "`preclinical` gets none. On the frozen split it reads 228 of the 264 stated sizes with "
-    "the labelled designs and 220 with the predicted ones.",
+    "the labelled designs and 222 with the predicted ones.",
     "finding's class weights are chosen on out-of-fold predictions, and near-equal choices "
     "trade the `negative` weight against the `mixed` one: a small change in the data moves "
     "them (bootstrap SD about 0.4), and with them the direction of a few studies near the "
     "boundary (model 2026.12-3663e7aede turned three positive ketamine studies negative).",
     "design: analyses of a trial's data that do not use its randomised comparison (baseline "
-    "cross-sections, predictors) are often called `rct`; the guide calls them `observational`.",
+    "cross-sections, predictors) are often called `rct`; the guide calls them `observational`. "
+    "`nonrandomized_trial` is the weakest design (1 of 14 found on the frozen split): a "
+    "single-arm or open-label trial whose title does not say so is mostly called "
+    "`observational` or `other`.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"
     "labelling-guide.md); 400 were labelled twice (agreement 0.92-1.00 per field) and 60 "
     "adjudicated, and 22 sample sizes that counted specimens or procedures were re-read. The "

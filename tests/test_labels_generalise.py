@@ -300,6 +300,32 @@ def test_a_double_blind_trial_the_classifier_calls_non_randomised_is_an_rct(
     assert _design("Drug A in adults", abstract, nonrandomized_trial=0.8, rct=0.1) == expected
 
 
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We randomized 42 surgical patients to cannula re-siting every 72 hours or on need.",
+        "Prospective computer-generated randomization of 206 patients into two groups: nail or "
+        "plate fixation.",
+        "A 9-month randomized prospective study was conducted on 99 patients in two units.",
+    ],
+)
+def test_people_allocated_at_random_make_an_rct(abstract: str) -> None:
+    assert _design("Two treatments compared", abstract, observational=0.8, rct=0.05) == "rct"
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Data from a randomized controlled trial of 702 families were analysed for mediators.",
+        "We randomly selected 300 records from the registry.",
+    ],
+)
+def test_a_trial_named_or_records_drawn_at_random_are_not_an_rct(abstract: str) -> None:
+    assert _design("Two treatments compared", abstract, observational=0.8, rct=0.05) == (
+        "observational"
+    )
+
+
 def _design(title: str, abstract: str, **probability: float) -> str:
     """decide_design on a record whose classifier gives these designs these probabilities."""
     probs = np.full(len(DESIGNS), 0.01)

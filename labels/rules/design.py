@@ -11,10 +11,20 @@ import numpy as np
 from core.article import DESIGNS, Article
 from labels.text import article_text, normalise
 
-_PROTOCOL_TITLE = re.compile(r"protocol\b|rationale and design|design and rationale")
+# A paper that is a study's protocol names itself one ("study protocol for a randomized trial",
+# "a protocol for systematic review", ": protocol of a RCT"). A protocol that is the study's
+# treatment, care pathway or laboratory method ("an enhanced recovery protocol", "this protocol
+# is applicable to ...") is not: out of fold on the training part, the bare word made 36 wrong
+# designs for 47 right ones.
+_PROTOCOL_TITLE = re.compile(
+    r"\b(?:study|trial|review|research) protocol\b|(?:^|[:.-] ?|\ba )protocol (?:for|of)\b|"
+    r":\s*(?:a |the )?protocol\b(?!-)|rationale and design|design and rationale"
+)
 _PROTOCOL_TEXT = re.compile(
-    r"\b(?:this|the|our) (?:study |trial |review )?protocol\b|\bwe will (?:recruit|randomi[sz]e|"
-    r"enrol|conduct|assess|search|include)"
+    r"\bwe will (?:recruit|randomi[sz]e|enrol|conduct|assess|search|include)|"
+    r"\bdescribes? the (?:study |trial )?protocol\b|"
+    r"\b(?:this|the|our) (?:study |trial |review )?protocol (?:is for|describes|will conduct|"
+    r"(?:is|was) (?:written|developed|designed|conducted)\b)|\bconducted this protocol\b"
 )
 _REPORTED = re.compile(r"\bwere randomi[sz]ed|\bresults (?:showed|indicated|suggest)|\bwe found")
 _META_TITLE = re.compile(r"meta-?analy|systematic(?:al)? review|scoping review|umbrella review")
@@ -46,9 +56,12 @@ _CASE_TITLE = re.compile(r"\bcase report\b|\ba case of\b")
 _QUALITATIVE_TITLE = re.compile(
     r"qualitative|focus groups?|phenomenolog|ethnograph|interview study"
 )
+# Titles that name a trial without randomisation. "Pilot study", "feasibility study" and
+# "uncontrolled" are left to the classifier: out of fold on the training part, the title rule
+# with them made 34 wrong designs for 26 right ones, most of them pilot studies of other kinds.
 _NONRANDOM_TITLE = re.compile(
-    r"open-label|single-arm|pilot study|non-?randomi[sz]ed|quasi-experimental|feasibility study|"
-    r"uncontrolled|single-cohort|pilot trial"
+    r"open-label|single-arm|non-?randomi[sz]ed(?! observational)|quasi-experimental|"
+    r"single-cohort|pilot trial"
 )
 
 
@@ -95,7 +108,12 @@ def design_rule(
         return "other"
     if _QUALITATIVE_TITLE.search(title) and not re.search(r"mixed|survey|randomi", title):
         return "other"
-    if _NONRANDOM_TITLE.search(title) and not re.search(r"(?<!non-)(?<!non)randomi", title):
+    if (
+        _NONRANDOM_TITLE.search(title)
+        and not re.search(r"(?<!non-)(?<!non)randomi", title)
+        # A randomised pilot trial is an RCT; quasi-random allocation is not randomisation.
+        and ("quasi" in title or not _RANDOM_ALLOCATION.search(abstract))
+    ):
         return "nonrandomized_trial"
     return None
 
@@ -126,7 +144,10 @@ _TRIAL_CUES = re.compile(
 # of fold on the training part, that wording alone made 54 wrong RCTs for 5 right ones).
 _RANDOM_ALLOCATION = re.compile(
     r"\b(?:were|was|being) (?:then )?(?:randomly|randomi[sz]ed)(?! (?:selected|sampled|chosen))|"
-    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?"
+    r"randomly (?:assigned|allocated|divided)|(?:divided|assigned|allocated) (?:at )?random(?:ly)?|"
+    r"\bwe (?:then )?randomi[sz]ed\b|\brandomi[sz]ation of \d+|"
+    r"\ba (?:[\w-]+ )?randomi[sz]ed (?:[\w-]+ )?(?:study|trial) was "
+    r"(?:conducted|performed|carried out)"
 )
 _DOUBLE_BLIND = re.compile(r"double[- ]?blind")
 _OPEN_PHASE = re.compile(r"open-label|open label|extension|single-blind")
