@@ -7,13 +7,9 @@ the new readings from reaching too far."""
 from __future__ import annotations
 
 import pytest
+from sample_records import art
 
-from core.article import Article
 from labels.rules.sample_size import read_sample_size
-
-
-def art(abstract: str) -> Article:
-    return Article(pmid="0", title="A study", abstract=abstract)
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sample_records import art
 
-from core.article import Article
 from labels.extract import extract_sample_size
-
-
-def art(abstract: str) -> Article:
-    return Article(pmid="0", title="A study", abstract=abstract)
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,9 @@ in the style of an abstract."""
 from __future__ import annotations
 
 import pytest
+from sample_records import art
 
-from core.article import Article
 from labels.extract import extract_sample_size
-
-
-def art(abstract: str, title: str = "A study") -> Article:
-    return Article(pmid="0", title=title, abstract=abstract)
 
 
 @pytest.mark.parametrize(

@@ -7,15 +7,12 @@ count of responses, errors, person-observations, fractions of things)."""
 from __future__ import annotations
 
 import pytest
+from sample_records import art
 
 from core.article import Article
 from labels.extract import extract_sample_size
 from labels.rules.sample_size import read_sample_size
 from labels.shipped import shipped_models
-
-
-def art(abstract: str) -> Article:
-    return Article(pmid="0", title="A study", abstract=abstract)
 
 
 @pytest.mark.parametrize(
