@@ -255,9 +255,14 @@ _A_STUDY = re.compile(r"\b(?:a|an|the|this|our)\s+(?:[\w-]+\s+){0,2}study\s+$")
 _YEAR = re.compile(r"(?:19|20)\d\d\b")
 _YEAR_OF_PEOPLE = re.compile(rf"\d{{4}}\s+{PEOPLE}")
 # "19 (95%) of 20 patients", "14 out of 169": a share's denominator ("2016, a total of 76" is not).
-DENOMINATOR = re.compile(
+_DENOMINATOR = re.compile(
     r"\d(?:\s*(?:%|percent)|\s*[(\[][^()\[\]]{0,12}[)\]])?\s*(?:out\s+)?of\s*$", re.I
 )
+
+
+def closes_share(sentence: str, start: int) -> bool:
+    """Whether the number at ``start`` is a share's base: "19 (95%) of 20", "14 out of 169"."""
+    return _DENOMINATOR.search(sentence[max(0, start - 20) : start]) is not None
 
 
 _PER_CASE = re.compile(r"\b(?:each|every|per)\s+(?:[\w()-]+\s+){1,2}?(?:with|to)\s+$", re.I)
@@ -275,7 +280,7 @@ def _excluded(sentence: str, start: int, value: int, bare: bool) -> bool:
     if _PER_CASE.search(sentence, max(0, start - 40), start):
         return True  # "we matched each case with three controls": a ratio, not a count
     # "19 (95%) of 20 patients": the second number is a denominator, not a sample.
-    return bool(DENOMINATOR.search(sentence[max(0, start - 20) : start]))
+    return closes_share(sentence, start)
 
 
 # "25 patients were randomised to X and 24 to Y": the second group's noun and verb are elided.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from labels.rules.counts import DENOMINATOR, NOT_COUNT_PREFIX, PEOPLE_WORD
+from labels.rules.counts import NOT_COUNT_PREFIX, PEOPLE_WORD, closes_share
 from labels.rules.numbers import ANY_DIGIT, NOUN_AFTER, find_numbers, mentions_people
 
 # "of 70 patients with the disease", "of 66 patients who entered": the base described as a sample.
@@ -26,7 +26,7 @@ def denominator_counts(sentence: str) -> list[int]:
         return []
     out = []
     for value, start, end in find_numbers(sentence, False):
-        if not DENOMINATOR.search(sentence[max(0, start - 20) : start]):
+        if not closes_share(sentence, start):
             continue
         noun = NOUN_AFTER.match(sentence, end)
         if noun is None or NOT_COUNT_PREFIX.search(sentence[max(0, start - 14) : start]):
@@ -52,7 +52,7 @@ def arm_denominators(sentence: str) -> int | None:
     bases = [
         value
         for value, start, end in find_numbers(sentence, False)
-        if DENOMINATOR.search(sentence[max(0, start - 20) : start]) and _IN_ARM.match(sentence, end)
+        if closes_share(sentence, start) and _IN_ARM.match(sentence, end)
     ]
     return sum(bases) if len(bases) >= 2 else None
 
