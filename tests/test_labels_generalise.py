@@ -300,6 +300,61 @@ def test_a_double_blind_trial_the_classifier_calls_non_randomised_is_an_rct(
     assert _design("Drug A in adults", abstract, nonrandomized_trial=0.8, rct=0.1) == expected
 
 
+OLD_TRIAL = (
+    "Acebutolol, a new cardioselective beta-blocker, has been studied in 40 hypertensive "
+    "patients for a period of 6 months. Blood pressure fell significantly from the second week."
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "design"),
+    [
+        # older abstracts say "has been studied in 40 patients", not "were treated" or "trial"
+        ("Acebutolol in hypertension", OLD_TRIAL, "nonrandomized_trial"),
+        # an animal the list of laboratory species does not name
+        (
+            "Depressant effect of nitroprusside on the lower esophageal sphincter of the opossum",
+            "Sphincter pressure fell by half within two minutes of the infusion.",
+            "preclinical",
+        ),
+        # a narrative review whose structured abstract has a Results heading
+        (
+            "Novel adjuvant options for cutaneous melanoma",
+            "Purpose: to summarise adjuvant options.\nResults: Checkpoint inhibitors now lead.",
+            "review",
+        ),
+    ],
+)
+def test_a_design_the_classifier_is_sure_of_needs_none_of_its_words(
+    title: str, abstract: str, design: str
+) -> None:
+    assert _design(title, abstract, **{design: 0.9, "other": 0.05}) == design
+
+
+def test_an_rct_needs_its_randomisation_however_sure_the_classifier_is() -> None:
+    abstract = "Patients treated with the new regimen improved more than the others."
+    assert _design("Sleep and mood in adults", abstract, rct=0.95, observational=0.03) == (
+        "observational"
+    )
+
+
+@pytest.mark.parametrize(
+    ("abstract", "probability"),
+    [
+        # not sure enough to do without the trial's wording
+        (OLD_TRIAL, 0.6),
+        # a chart review is never a trial, however sure the classifier is
+        (OLD_TRIAL.replace("has been studied", "was studied retrospectively"), 0.95),
+    ],
+)
+def test_a_trial_without_its_wording_falls_to_the_next_design(
+    abstract: str, probability: float
+) -> None:
+    assert _design(
+        "Acebutolol in hypertension", abstract, nonrandomized_trial=probability, observational=0.03
+    ) == ("observational")
+
+
 @pytest.mark.parametrize(
     "abstract",
     [
