@@ -38,9 +38,9 @@ KNOWN_WEAKNESSES = (
     "boundary (model 2026.12-3663e7aede turned three positive ketamine studies negative).",
     "design: analyses of a trial's data that do not use its randomised comparison (baseline "
     "cross-sections, predictors) are often called `rct`; the guide calls them `observational`. "
-    "`nonrandomized_trial` is the weakest design (1 of 14 found on the frozen split): a "
-    "single-arm or open-label trial whose title does not say so is mostly called "
-    "`observational` or `other`.",
+    "`nonrandomized_trial` is the weakest design (none of the 14 on the frozen split found, "
+    "F1 0.585 in cross-validation): a single-arm or open-label trial whose title does not say "
+    "so is mostly called `observational`, `other` or `rct`.",
     "Labels were made by AI labelling agents against the labelling guide (docs/"
     "labelling-guide.md); 400 were labelled twice (agreement 0.92-1.00 per field) and 60 "
     "adjudicated, and 22 sample sizes that counted specimens or procedures were re-read. The "
@@ -81,7 +81,8 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         '"failed to", "non-inferior", hedges), with class weights chosen by '
         "cross-validation to favour negative and mixed results; PubMed's Case Reports type and "
         "stated designs are read by rule before the design classifier, and an RCT needs "
-        "randomisation or a blind, placebo or sham arm in the text; rules for drug, routes, "
+        "randomisation or a blind, placebo or sham arm in the text (other designs need their "
+        "own words too unless the classifier is at least 0.8 sure); rules for drug, routes, "
         "sample size, the key finding and the suicidality outcome. Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",

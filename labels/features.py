@@ -23,7 +23,7 @@ from labels.cue_patterns import (
 )
 from labels.rules.drug import extract_drug, mentions_ketamine
 from labels.rules.key_finding import extract_key_finding
-from labels.terms import TermIndex, compile_terms, transform_terms
+from labels.terms import TermIndex, compile_terms, fit_vocabulary, transform_terms
 from labels.text import normalise, sentences
 
 
@@ -209,7 +209,7 @@ def vectorize(
     """The TF-IDF and indexing blocks of a batch (fitting the vectorisers first if ``fit``)."""
     if fit:
         for name, vec in vectorizers.items():
-            vec.fit([getattr(d, name) for d in docs])
+            fit_vocabulary(vec, [getattr(d, name) for d in docs])
     if terms is None or fit:
         terms = {name: compile_terms(vec) for name, vec in vectorizers.items()}
     blocks = {n: transform_terms(terms[n], [getattr(d, n) for d in docs]) for n in terms}

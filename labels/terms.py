@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 
@@ -101,6 +101,38 @@ def transform_terms(terms: TermIndex, texts: Sequence[str]) -> sp.csr_matrix:
         X.data += 1.0
     X.data *= terms.idf[X.indices]
     return normalize(X, copy=False)
+
+
+def fit_vocabulary(vec: CountVectorizer, texts: Sequence[str]) -> None:
+    """Fit ``vec`` keeping its ``max_features`` most frequent terms, ties going to the
+    alphabetically first.
+
+    scikit-learn's own cut orders equal frequencies with numpy's default sort, whose order among
+    ties depends on the CPU's SIMD kernels: trained on a machine with AVX-512, 484 of the 30,000
+    text terms (all at the cut's frequency) differed, and with them every model.
+    """
+    limit = vec.max_features
+    if limit is None:
+        vec.fit(texts)
+        return
+    params = vec.get_params()
+    counter = CountVectorizer(
+        token_pattern=params["token_pattern"],
+        lowercase=params["lowercase"],
+        ngram_range=params["ngram_range"],
+        min_df=params["min_df"],
+        max_df=params["max_df"],
+        dtype=np.int64,
+    )
+    counts = counter.fit_transform(texts)
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    # Columns are in alphabetical order, so a stable sort breaks ties alphabetically.
+    keep = np.sort(np.argsort(-frequency, kind="stable")[:limit])
+    terms = counter.get_feature_names_out()[keep]
+    vec.set_params(vocabulary={str(t): i for i, t in enumerate(terms)})
+    vec._validate_vocabulary()
+    if isinstance(vec, TfidfVectorizer):
+        vec.idf_ = TfidfTransformer(smooth_idf=vec.smooth_idf).fit(counts[:, keep]).idf_
 
 
 _VECTORIZER_PARAMS = (

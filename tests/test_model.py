@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import FunctionTransformer
 
 from core.article import LABEL_FIELDS, Article
@@ -31,6 +32,7 @@ from labels.model import (
     normalise,
     transform_terms,
 )
+from labels.terms import fit_vocabulary
 from labels.training import VERSION_PREFIX, TrainingInputs, load_seed, train_models
 from pubmed.parser import iter_records
 
@@ -285,6 +287,34 @@ def test_fast_transform_equals_sklearn(seed) -> None:  # type: ignore[no-untyped
         got = transform_terms(compile_terms(vec), docs[150:])
         assert got.shape == expected.shape and got.dtype == expected.dtype
         assert abs(got - expected).max() < 1e-6, name
+
+
+def test_the_vocabulary_cut_keeps_the_alphabetically_first_of_equal_terms() -> None:
+    """Which of equally frequent terms make the cut does not depend on the CPU's sort: the
+    same shipped models train on any machine (sklearn's own cut differed on AVX-512)."""
+    words = [f"w{i:04d}" for i in range(3000)]
+    # each word once, twice or three times, the tokens shuffled by a fixed permutation
+    tokens = [w for i, w in enumerate(words) for _ in range(1 + i % 3)]
+    tokens = [tokens[(j * 7919) % len(tokens)] for j in range(len(tokens))]
+    texts = [" ".join(tokens[i : i + 10]) for i in range(0, len(tokens), 10)]
+    most = words[2::3]
+    twice = words[1::3]
+    vec = TfidfVectorizer(token_pattern=r"[a-z0-9]+", lowercase=False)
+    vec.set_params(max_features=len(most) + 500)
+    fit_vocabulary(vec, texts)
+    assert sorted(vec.vocabulary_) == sorted(most + twice[:500])
+
+
+def test_a_fitted_vocabulary_weighs_terms_as_sklearn_does(seed) -> None:  # type: ignore[no-untyped-def]
+    """Inverse document frequencies and matrices equal sklearn's on the same vocabulary."""
+    records, _ = seed
+    texts = [normalise(f"{r.title}\n{r.abstract or ''}") for r in records]
+    vec = new_vectorizers(FAST)["text"]
+    fit_vocabulary(vec, texts[:200])
+    assert len(vec.vocabulary_) == FAST.word_max_features
+    params = {k: v for k, v in vec.get_params().items() if k not in ("vocabulary", "max_features")}
+    reference = TfidfVectorizer(**params, vocabulary=vec.vocabulary_).fit(texts[:200])
+    assert abs(reference.transform(texts[150:]) - vec.transform(texts[150:])).max() < 1e-6
 
 
 @pytest.mark.parametrize(
