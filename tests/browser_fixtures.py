@@ -183,7 +183,12 @@ def correct(page, field: str, value: str, reason: str) -> None:  # type: ignore[
     page.get_by_test_id("stForm").get_by_text("New value").first.wait_for()
     page.wait_for_timeout(300)  # the form redraws for the chosen label
     choose(page, "New value", value)
-    page.get_by_label("Reason").fill(reason)
+    from playwright.sync_api import expect
+
+    # Under load the redraw can still hold the old form's box beside the new one: wait for one.
+    reason_box = page.get_by_label("Reason")
+    expect(reason_box).to_have_count(1, timeout=10_000)
+    reason_box.fill(reason)
     page.get_by_role("button", name="Save correction").click()
 
 
