@@ -50,7 +50,7 @@ from labels.features import (
     new_vectorizers,
 )
 from labels.rules.design import decide_design, design_rule
-from labels.rules.outcomes import with_suicidality
+from labels.rules.outcomes import guided_outcomes, unsure_outcomes
 from labels.rules.routes import extract_routes
 from labels.rules.sample_size import read_sample_size
 from labels.terms import (
@@ -179,6 +179,7 @@ class Models:
             hits = (p >= np.asarray(self.thresholds[name])[None, :]).tolist()
             chosen[name] = [tuple(n for n, h in zip(names, row, strict=True) if h) for row in hits]
             certainty[name] = np.prod(np.maximum(p, 1 - p), axis=1).tolist()
+        unsure = unsure_outcomes(probs["outcomes"], self.thresholds["outcomes"])
         out = []
         for i, (article, doc) in enumerate(zip(articles, docs, strict=True)):
             design, design_p = decide_design(
@@ -190,9 +191,7 @@ class Models:
                 labels[name] = chosen[name][i]
                 confidence[name] = certainty[name][i]
             labels["conditions"] = named_conditions(doc.text, labels["conditions"])
-            labels["outcomes"] = with_suicidality(
-                labels["outcomes"], doc.title, doc.aim, labels["finding"]
-            )
+            labels["outcomes"] = guided_outcomes(labels, unsure[i], finding_p[i], article, doc)
             out.append(self._rule_labels(article, doc, labels, confidence, calibrated))
         return out
 
