@@ -60,12 +60,20 @@ def abstract_parts(article: Article) -> AbstractParts:
     return parts
 
 
+# "randomized to: 1) ... (n = 233); 2) ... (n = 216); or 3) ... (n = 226)": a numbered item.
+_NEXT_ITEM = re.compile(r"^(?:and |or )?\(?(?:[2-9]|ii|iii|iv|v|vi)\)\s")
+
+
 def clauses(text: str) -> list[str]:
-    """Sentences, with a split at ";" inside brackets undone: "Group 1 (n = 100; F 56, M 44)"
-    is one statement."""
+    """Sentences, with a split at ";" inside brackets or between numbered items undone: "Group 1
+    (n = 100; F 56, M 44)" and "1) ... (n = 87); 2) ... (n = 88)" are one statement each."""
     out: list[str] = []
     for sentence in sentences(text):
-        if out and out[-1].endswith(";") and _open_brackets(out[-1]):
+        if (
+            out
+            and out[-1].endswith(";")
+            and (_open_brackets(out[-1]) or _NEXT_ITEM.match(sentence))
+        ):
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)

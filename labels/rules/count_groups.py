@@ -46,6 +46,7 @@ _SECOND_GROUP = re.compile(
     r"\bthe (?:second|third|other) (?:group|cohort|arm)\b",
     re.I,
 )
+_WHEN = re.compile(r"\b(?:at|during|after|on)\s+(?:[\w-]+\s+){0,2}$", re.I)
 STAGE_VERB = re.compile(r"\s*(?:were|was)\s+(?:\w+ly\s+)?(?P<verb>\w+ed)\b", re.I)
 
 
@@ -80,8 +81,8 @@ def _alike(sentence: str, prev: Count, cur: Count) -> bool:
 
 # "19 PD patients, including eight with LID, and 12 healthy subjects": the clause names a part
 # of the count before it, and the list goes on after it.
-_PART_NEXT = re.compile(r"\s*,\s*(?:including|of whom|of which)\s*", re.I)
-_PART_CLAUSE = re.compile(r"^\s*,\s*(?:including|of whom|of which)\s[^,;()]*,", re.I)
+_PART_NEXT = re.compile(r"\s*,\s*(?:including|of whom|of which|among them)\s*", re.I)
+_PART_CLAUSE = re.compile(r"\s*,\s*(?:including|of whom|of which|among them)\s[^,;()]*,", re.I)
 _GROUP_OF = re.compile(r"\bgroup of\s*$", re.I)
 
 
@@ -126,13 +127,20 @@ def groups(sentence: str, counts: list[Count]) -> list[list[Count]]:
 def repeated_measures(sentence: str, group: list[Count]) -> bool:
     """Whether listed counts are one cohort at time points ("baseline and follow-up interviews
     in 648 and 586"), not groups to sum; only the words just before and inside the list decide."""
-    return bool(_TIME_POINTS.search(sentence, max(0, group[0].start - 40), group[-1].end))
+    found = list(_TIME_POINTS.finditer(sentence, max(0, group[0].start - 80), group[-1].end))
+    if len(found) > 1 or any(m.start() > group[0].start for m in found):
+        return True
+    # One time point said as when ("At year follow-up among 72 senior patients and 71 junior
+    # patients") dates the groups; it does not make them one cohort twice.
+    return any(
+        m.start() >= group[0].start - 40 and not _WHEN.search(sentence, 0, m.start()) for m in found
+    )
 
 
 def bracketed_groups(sentence: str, counts: list[Count]) -> int | None:
     """The groups listed in one bracket, summed, when nothing outside it counts the sample
-    ("genotype data from earlier studies (7,937 cases and 11,774 controls)"); shares of a
-    group ("19 patients (45%)") are not groups."""
+    ("genotype data from earlier studies (7,937 cases and 11,774 controls)", "(15 mutation
+    carriers; 20 non-carriers)"); shares of a group ("19 patients (45%)") are not groups."""
     listed = [
         c
         for c in counts
@@ -141,7 +149,7 @@ def bracketed_groups(sentence: str, counts: list[Count]) -> int | None:
     if len(listed) < 2:
         return None
     between = sentence[listed[0].end : listed[-1].start]
-    if ")" in between or ";" in between:
+    if ")" in between:
         return None
     return sum(c.value for c in listed)
 

@@ -295,21 +295,41 @@ _ELIDED = re.compile(
     r"(?:\s+[\w-]+){0,4}?\s+(?P<verb>received|underwent|took|were given)\b[^;]{0,100}?\band\s+"
     rf"(?P<num3>{NUM})\s+(?P=verb)\b|"
     # "20 participants with T1D and 10 without the disease": those without it are a group too.
-    rf"\s+with\b[^.;]{{1,60}}?\band\s+(?P<num4>{NUM})\s+without\b",
+    rf"\s+with\b[^.;]{{1,60}}?\band\s+(?P<num4>{NUM})\s+without\b|"
+    # "107 patients who received IBR and 113 who received mastectomy alone".
+    rf"\s+who\b[^.;]{{1,100}}?\band\s+(?P<num5>{NUM})\s+who\b(?!\s+also\b)|"
+    # "31 patients with hysterical neurosis were compared with 31 with depressive neurosis".
+    rf"[^.;]{{0,80}}?\b(?:were|was)\s+compared\s+(?:with|to)\s+(?P<num6>{NUM})\s+"
+    r"(?:with|without|who)\b",
     re.I,
 )
+
+
+_ELIDED_KEYS = ("num", "num2", "num3", "num4", "num5", "num6")
 
 
 def _with_elided_nouns(sentence: str, counts: list[Count]) -> list[Count]:
     """A number after "and" that repeats the frame of the count before it is a group too."""
     extra: list[Count] = []
+    renamed: set[int] = set()
     for c in counts:
         m = _ELIDED.match(sentence, c.end) if c.kind in ("noun", "bare") else None
-        key = next((k for k in ("num", "num2", "num3", "num4") if m and m.group(k)), "num")
+        key = next((k for k in _ELIDED_KEYS if m and m.group(k)), "num")
         value = number_value(m.group(key)) if m else None
-        if m and value and all(x.start != m.start(key) for x in counts):
-            extra.append(Count(value, m.start(key), m.end(key), c.kind, c.weak, shares_frame=True))
-    return sorted([*counts, *extra], key=lambda c: c.start) if extra else counts
+        if not m or not value:
+            continue
+        start = m.start(key)
+        read = next((x for x in counts if x.start == start), None)
+        if read is None:
+            extra.append(Count(value, start, m.end(key), c.kind, c.weak, shares_frame=True))
+        elif read.kind == "bare" and c.kind == "noun" and key == "num5":
+            # "113 who received ..." was read on its own: it is a group named like the first.
+            renamed.add(start)
+            extra.append(Count(value, start, read.end, c.kind, c.weak, shares_frame=True))
+    if not extra:
+        return counts
+    kept = [c for c in counts if c.start not in renamed]
+    return sorted([*kept, *extra], key=lambda c: c.start)
 
 
 _LISTED = re.compile(

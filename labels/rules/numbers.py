@@ -7,17 +7,25 @@ from collections.abc import Iterator
 
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_BELOW100 = rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|{_UNITS})"
+_TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# "Fourty one children", "Twentyfive patients": a common misspelling, and tens run into units.
+_TENS = "|".join((*_TENS_WORDS, "fourty"))
+_TENS_UNITS = rf"(?:{_TENS})(?:{_UNITS})?"  # a whole word: "forty", "twentyfive"
+_BELOW100 = rf"(?:(?:{_TENS})(?:[- ]?(?:{_UNITS}))?|{_TEENS}|{_UNITS})"
 # "One hundred and sixty-four", also hyphenated throughout ("One-hundred-and-sixty-four").
 _BELOW1000 = rf"(?:(?:{_BELOW100}|a)[\s-]+hundred(?:[\s-]+(?:and[\s-]+)?{_BELOW100})?|{_BELOW100})"
 _WORDNUM = rf"(?:{_BELOW1000}[\s-]+thousand(?:[\s-]+(?:and[\s-]+)?{_BELOW1000})?|{_BELOW1000})"
 _WORD_VALUES = (
     {w: i + 1 for i, w in enumerate(_UNITS.split("|"))}
     | {w: i + 10 for i, w in enumerate(_TEENS.split("|"))}
-    | {w: (i + 2) * 10 for i, w in enumerate(_TENS.split("|"))}
-    | {"a": 1}
+    | {w: (i + 2) * 10 for i, w in enumerate(_TENS_WORDS)}
+    | {"fourty": 40, "a": 1}
 )
+_WORD_VALUES |= {
+    tens + unit: _WORD_VALUES[tens] + _WORD_VALUES[unit]
+    for tens in _TENS.split("|")
+    for unit in _UNITS.split("|")
+}
 # Thousands grouped by commas or by a (thin, narrow or no-break) space: "1,344", "151 110".
 _THOUSANDS_SPACE = r"[ \u2009\u202f\xa0]"
 _DIGITS = rf"\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_THOUSANDS_SPACE}\d{{3}})+(?!\d)|\d+"
@@ -116,11 +124,11 @@ _DIGIT_RUN = re.compile(
     r"(?![\w%]|[.,]\d|\s*(?:%|percent|per\b|million|billion|mln))"
 )
 _WORD_RUN = re.compile(rf"(?i:{_WORDNUM})")
-_NUMBER_WORDS = frozenset((*_UNITS.split("|"), *_TEENS.split("|"), *_TENS.split("|")))
 # A whole ASCII-letter word that is a number word (ASCII case-folding only, like str.lower on
 # [A-Za-z]); found by one scan instead of looking at every word of the sentence.
 _NUMBER_WORD = re.compile(
-    rf"(?<![A-Za-z])(?:{_UNITS}|{_TEENS}|{_TENS})(?![A-Za-z])", re.IGNORECASE | re.ASCII
+    rf"(?<![A-Za-z])(?:{_UNITS}|{_TEENS}|{_TENS_UNITS})(?![A-Za-z])",
+    re.IGNORECASE | re.ASCII,
 )
 _NOT_DIGIT = re.compile(r"\D")
 _SEPARATORS = str.maketrans({c: " " for c in "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~±≥≤–—"})
@@ -151,7 +159,7 @@ COUNT_CONTEXT = _plain_words(PEOPLE) | frozenset(_BARE_VERBS.split()) | {"n", "n
 # A whole word in the sense of ``words``: bounded by whitespace, a separator or the text's end.
 _SEPARATOR_CHARS = re.escape("".join(chr(c) for c in _SEPARATORS))
 _ALONE = (rf"(?<![^\s{_SEPARATOR_CHARS}])", rf"(?![^\s{_SEPARATOR_CHARS}])")
-NUMBER_WORD_ALONE = re.compile(rf"{_ALONE[0]}(?:{'|'.join(sorted(_NUMBER_WORDS))}){_ALONE[1]}")
+NUMBER_WORD_ALONE = re.compile(rf"{_ALONE[0]}(?:{_UNITS}|{_TEENS}|{_TENS_UNITS}){_ALONE[1]}")
 COMMON_CONTEXT = re.compile(
     rf"{_ALONE[0]}(?:were|was|had|have|patients?|participants?|subjects?|n){_ALONE[1]}"
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from labels.rules.counts import Count
+from labels.rules.numbers import PEOPLE
 
 _LITERATURE = re.compile(
     r"\b(?:previously (?:reported|described|published)|in the (?:english )?literature|"
@@ -30,7 +31,8 @@ _ADDED_GROUP = re.compile(
     r"\b(?:in addition|additional(?:ly)?|another|other|further|a second|a separate)\b", re.I
 )
 _ADDED_OPENING = re.compile(
-    r"^(?:in addition|additionally|also|furthermore|next|then|subsequently|for comparison)\b",
+    r"^(?:in addition|additionally|also|besides|furthermore|moreover|next|then|subsequently|"
+    r"for comparison)\b",
     re.I,
 )
 _THE_OTHER = re.compile(
@@ -54,7 +56,11 @@ _CONTROLS_AFTER = re.compile(
     r"(?:\w+ )?control (?:group|cohort)\b",
     re.I,
 )
-_CONTROLS_NAMED = re.compile(r"\bcontrols?\b|\bhealthy\b|\bnormal (?:subjects|volunteers)", re.I)
+# "A case-control study included 30 neonates" names the design, not a control group.
+_CONTROLS_NAMED = re.compile(
+    r"(?<!case-)(?<!case )(?<!case–)\bcontrols?\b|\bhealthy\b|\bnormal (?:subjects|volunteers)",
+    re.I,
+)
 
 
 def control_group(sentence: str, count: Count) -> bool:
@@ -109,11 +115,44 @@ _NEW_COHORT = re.compile(
 # group opens with it.
 _IN_OTHER = re.compile(r"^(?:In|For)\s+$")
 _OTHER_NOUN = re.compile(r"\S+\s+(?:other|additional|further)\b", re.I)
+# "were performed on five other subjects", "were compared in another 12 obese subjects": the
+# study is done again in people beside the sample.
+_ON_OTHER = re.compile(r"\b(?:on|in)\s+$", re.I)
+_ANOTHER = re.compile(r"\b(?:in|on)\s+(?:another|a further|an additional)\s+$", re.I)
+
+
+# "were assessed in these patients and 100 matched healthy controls": a group named beside the
+# sample the sentence refers back to.
+_BESIDE_THESE = re.compile(
+    rf"\b(?:these|those|the same|all)\s+(?:[\w-]+\s+)?{PEOPLE}\s+and\s+(?:in\s+)?$"
+)
 
 
 def new_cohort(sentence: str, count: Count) -> bool:
     """Whether the count is of a further sample named as one ("another cohort of 175", "In
-    eight other normal subjects ...")."""
-    if _IN_OTHER.match(sentence[: count.start]) and _OTHER_NOUN.match(sentence, count.start):
+    eight other normal subjects ...", "on five other subjects")."""
+    before = sentence[max(0, count.start - 30) : count.start]
+    if _OTHER_NOUN.match(sentence, count.start) and (
+        _IN_OTHER.match(sentence[: count.start]) or _ON_OTHER.search(before)
+    ):
+        return True
+    if _ANOTHER.search(before) or _BESIDE_THESE.search(
+        sentence, max(0, count.start - 50), count.start
+    ):
         return True
     return _NEW_COHORT.search(sentence, max(0, count.start - 80), count.start) is not None
+
+
+# "These patients ... were compared with the first 177 patients seen", "Comparisons were made to
+# 44 symptom-detected patients", "relative to 25 normals": a group studied for comparison.
+_COMPARED_WITH = re.compile(
+    r"\b(?:(?:were|was) compared|comparisons? (?:were|was) made|(?:in )?comparison|relative)\s+"
+    r"(?:with|to)\s+(?:the\s+|a\s+|an\s+)?(?:(?:first|group of|cohort of|sample of)\s+)?$",
+    re.I,
+)
+
+
+def comparison_group(sentence: str, count: Count) -> bool:
+    """Whether the count is of a group the sample is compared with ("were compared with 25
+    healthy controls"): in a sentence after the sample's, a group beside it."""
+    return _COMPARED_WITH.search(sentence, max(0, count.start - 60), count.start) is not None

@@ -23,6 +23,7 @@ from labels.rules.count_roles import (
     count_role,
 )
 from labels.rules.counts import sentence_counts
+from labels.rules.design import announces_protocol
 from labels.rules.numbers import (
     ANY_DIGIT,
     NUM,
@@ -33,6 +34,7 @@ from labels.rules.numbers import (
 )
 from labels.rules.sample_scope import (
     added_group,
+    comparison_group,
     control_group,
     estimated,
     from_literature,
@@ -77,6 +79,7 @@ class _Candidate:
     # The count is a group beside the sample: named so with a verb of enrolment ("six other
     # patients were enrolled") or named as a further sample ("another cohort of 175").
     further: bool = False
+    label: str = ""  # the group the count is named as ("10 patients (group A)"), if any
 
 
 # "Of 367 patients identified, 113 ...", "Of the initial 417 subjects, 355 ...", "Out of the
@@ -85,6 +88,7 @@ _POOL_LEAD = re.compile(
     r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|From|Among|Out of)\s+"
     r"(?:the\s+|a total of\s+|these\s+)?(?:[\w-]+\s+){0,3}\(?\s*$"
 )
+_AND = re.compile(r"\s+and\s+")
 _SUBSET_TAKEN = re.compile(rf"{RANDOMISED.pattern}|{ENROLLED.pattern}|\bresponded\b", re.I)
 _SHARE_LEAD = re.compile(r"^(?:[A-Z][A-Za-z ]+:\s*)?(?:Of|Out of)\s+(?:a total of\s+)?$")
 # "Of 24 patients with other indications", "Of 157 cases admitted": a subset, or admissions.
@@ -124,7 +128,15 @@ def _sentence_candidates(
     # sample; "Of the 135 patients randomised, 67 received X" leads with the sample itself.
     if len(counts) > 1 and _POOL_LEAD.match(sentence[: counts[0].start]):
         lead = counts[0]
-        clause, rest = sentence[lead.start : counts[1].start], sentence[counts[1].start :]
+        # "Of the 9681 women and 8888 men who attended, 706 women and 1700 men ...": the pool
+        # is listed by group.
+        pool = [lead]
+        while len(pool) < len(counts) - 1 and _AND.fullmatch(
+            sentence, pool[-1].end, counts[len(pool)].start
+        ):
+            pool.append(counts[len(pool)])
+        taken = counts[len(pool)]
+        clause, rest = sentence[lead.start : taken.start], sentence[taken.start :]
         if RANDOMISED.search(clause):
             role = 3.0  # "Of 600 randomized patients, 562 entered the analysis"
         elif SCREENED.search(clause) or _SUBSET_TAKEN.search(rest) or parts:
@@ -134,9 +146,10 @@ def _sentence_candidates(
             taken_from_pool = True
         else:
             role = count_role(clause, 0, lead.end - lead.start)
-        out.append(_Candidate(lead.value, role, offset + lead.start, index))
-        whole = [c for c in whole if c is not lead]
-        parts = [c for c in parts if c is not lead]
+        value = sum(c.value for c in pool)
+        out.append(_Candidate(value, role, offset + lead.start, index))
+        whole = [c for c in whole if c not in pool]
+        parts = [c for c in parts if c not in pool]
         if not whole and not parts:
             return out
     if whole:
@@ -162,10 +175,15 @@ def _sentence_candidates(
             if taken_from_pool and COMPLETED.search(sentence, group[-1].end, group[-1].end + 40):
                 role = max(role, 2.0)
             controls = control_group(sentence, group[0])
-            further = (role >= 2 and added_group(sentence, group[0])) or new_cohort(
-                sentence, group[0]
+            further = (
+                (role >= 2 and added_group(sentence, group[0]))
+                or new_cohort(sentence, group[0])
+                or comparison_group(sentence, group[0])
             )
-            out.append(_Candidate(value, role, offset + group[0].start, index, controls, further))
+            label = _group_label(sentence, group[-1].end) if len(group) == 1 else ""
+            out.append(
+                _Candidate(value, role, offset + group[0].start, index, controls, further, label)
+            )
     elif not parts:
         c = next(c for c in counts if c.kind == "part")
         value, role = c.value, 0.5
@@ -196,6 +214,9 @@ def _sentence_candidates(
         # "Adult patients undergoing general anesthesia (n = 240).": a participants entry that
         # describes the people, then counts them (with a verb it is more often a subgroup).
         out.append(_Candidate(parts[0].value, 1.5, offset + parts[0].start, index))
+    elif control_group(sentence, parts[0]):
+        # "Placentas without chorioamnionitis (n = 52) served as controls": a group of its own.
+        out.append(_Candidate(parts[0].value, 1.5, offset + parts[0].start, index, controls=True))
     else:
         out.append(_Candidate(parts[0].value, 0.5, offset + parts[0].start, index))
     return out
@@ -222,8 +243,8 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> tuple[int
     named as beside it, with the count it rests on. (A later count of controls not so named is
     not added: more often it splits the sample than adds to it.)"""
     # "Nineteen patients underwent ... Eighteen healthy participants served as controls": the
-    # controls are added to the sample, not taken for it.
-    sample = [c for c in candidates if not c.controls] or candidates
+    # controls, like any group named as beside the sample, are added to it, not taken for it.
+    sample = [c for c in candidates if not c.controls and not c.further] or candidates
     best = max(sample, key=lambda c: (c.role, -c.position))
     if best.role == 1.5:
         # "Records of 3051 patients were analysed ... In 421 patients, ...": a later, smaller
@@ -249,7 +270,28 @@ def _best(candidates: list[_Candidate], study_sentences: list[str]) -> tuple[int
         values = [c.value for c in per_study if c is not None]
         if len(values) > 1 and any(best.sentence in s for s in named.values()):
             return sum(values), best
-    return _with_added_groups(best, candidates, study_sentences), best
+    value = _with_added_groups(best, candidates, study_sentences)
+    return max(value, _labelled_groups(candidates)), best
+
+
+# "In 10 patients (group A) ...", "in 226 patients (cluster 1) ...": a count named as a group.
+_LABEL = re.compile(r"\s*\(\s*(?i:group|cluster|cohort|arm)\s+([A-Z]|[1-9]|I{1,3}|IV)\s*\)")
+
+
+def _group_label(sentence: str, end: int) -> str:
+    """The label of the group a count is named as, right after it, else ""."""
+    m = _LABEL.match(sentence, end)
+    return m.group(1).upper() if m else ""
+
+
+def _labelled_groups(candidates: list[_Candidate]) -> int:
+    """The groups named by label, each stated on its own ("In 10 patients (group A) ... Five
+    patients (group B) received ..."), summed: the sample, reported group by group."""
+    sizes: dict[str, int] = {}
+    for c in candidates:
+        if c.label:
+            sizes.setdefault(c.label, c.value)
+    return sum(sizes.values()) if len(sizes) > 1 else 0
 
 
 def _all_candidates(study: list[str]) -> list[_Candidate]:
@@ -324,18 +366,9 @@ def read_sample_size(article: Article, design: str | None = None) -> tuple[int |
     return value, round(sure, 2)
 
 
-# A title that announces a protocol ("Study protocol for a randomised trial", "Latch On: A
-# protocol for ..."), not one that names a treatment protocol ("ERAS Protocol Compliance").
-_PROTOCOL = re.compile(
-    r"\b(?:study|trial|research|review|master) protocols?\b|"
-    r"\bprotocol (?:for|of) (?:a|an|the|two)\b|\bprotocol\W*$|\brationale and design\b",
-    re.I,
-)
-
-
 def _is_protocol(article: Article) -> bool:
     """Whether the title announces a study protocol, which has no participants yet."""
-    return bool(_PROTOCOL.search(article.title or ""))
+    return announces_protocol((article.title or "").lower())
 
 
 _ANIMALS = re.compile(
