@@ -83,7 +83,9 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         "stated designs are read by rule before the design classifier, and an RCT needs "
         "randomisation or a blind, placebo or sham arm in the text (other designs need their "
         "own words too unless the classifier is at least 0.8 sure); rules for drug, routes, "
-        "sample size, the key finding and the suicidality outcome. Each "
+        "sample size, the key finding and the suicidality outcome, and outcome rules from the "
+        "guide (a protocol or commentary has none; a study with no result on an intervention "
+        "has no durability; an unsure safety needs a harm named in the abstract). Each "
         "field's confidence is calibrated, and a field whose confidence is under its review "
         "threshold is listed in `needs_review`.\n",
         _version_line(report),
