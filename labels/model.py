@@ -50,6 +50,7 @@ from labels.features import (
     new_vectorizers,
 )
 from labels.rules.design import decide_design, design_rule
+from labels.rules.finding import stated_finding
 from labels.rules.outcomes import guided_outcomes, unsure_outcomes
 from labels.rules.routes import extract_routes
 from labels.rules.sample_size import read_sample_size
@@ -185,8 +186,16 @@ class Models:
             design, design_p = decide_design(
                 article, probs["design"][i], self.config, doc.title, doc.text
             )
-            labels: dict[str, Any] = {"design": design, "finding": FINDINGS[finding[i]]}
-            confidence = {"design": design_p, "finding": finding_p[i]}
+            stated = stated_finding(FINDINGS[finding[i]], doc.conclusion)
+            # Where the conclusion's words overrule the model, the confidence is the model's in
+            # the stated finding: low, so that a reviewer sees it.
+            finding_conf = (
+                finding_p[i]
+                if stated == FINDINGS[finding[i]]
+                else float(probs["finding"][i, FINDINGS.index(stated)])
+            )
+            labels: dict[str, Any] = {"design": design, "finding": stated}
+            confidence = {"design": design_p, "finding": finding_conf}
             for name in MULTI_LABEL:
                 labels[name] = chosen[name][i]
                 confidence[name] = certainty[name][i]
