@@ -79,7 +79,11 @@ def model_card(report: Mapping[str, Any], previous: Mapping[str, Any] | None = N
         "effect?) times a direction model (positive, negative or mixed) that also reads how the "
         'conclusion and abstract word the result ("did not differ", "no significant", '
         '"failed to", "non-inferior", hedges), with class weights chosen by '
-        "cross-validation to favour negative and mixed results; PubMed's Case Reports type and "
+        "cross-validation to favour negative and mixed results, and the conclusion's words "
+        "overrule a positive or negative call they plainly contradict (a harm looked for and "
+        "not found is positive, no benefit over control negative, inconclusive evidence mixed; "
+        "the confidence is then the model's in the stated value, so such labels need review); "
+        "PubMed's Case Reports type and "
         "stated designs are read by rule before the design classifier, and an RCT needs "
         "randomisation or a blind, placebo or sham arm in the text (other designs need their "
         "own words too unless the classifier is at least 0.8 sure); rules for drug, routes, "
