@@ -9,20 +9,8 @@ predictors do not.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
-from core.article import DESIGNS, Article
-from labels.rules.design import decide_design
-
-
-def _design(title: str, abstract: str, **probability: float) -> str:
-    """decide_design on a record whose classifier gives these designs these probabilities."""
-    probs = np.full(len(DESIGNS), 0.01)
-    for design, p in probability.items():
-        probs[DESIGNS.index(design)] = p
-    record = Article(pmid="1", title=title, abstract=abstract)
-    return decide_design(record, probs, {"rct_threshold": 0.2})[0]
+from sample_records import design_of
 
 
 @pytest.mark.parametrize(
@@ -40,7 +28,9 @@ def test_a_data_split_at_random_is_a_prediction_model_not_an_rct(
     abstract: str, classifier: dict[str, float]
 ) -> None:
     # Part 2 rule 4: a machine-learning or diagnostic analysis of original data is observational
-    assert _design("A model to predict type 2 diabetes", abstract, **classifier) == "observational"
+    assert (
+        design_of("A model to predict type 2 diabetes", abstract, **classifier) == "observational"
+    )
 
 
 def test_readers_judging_films_blind_are_a_diagnostic_study() -> None:
@@ -50,7 +40,7 @@ def test_readers_judging_films_blind_are_a_diagnostic_study() -> None:
         "pediatric radiologists acted as observers; none was more reliable than chance."
     )
     title = "Chest film diagnosis of patent ductus arteriosus in infants"
-    assert _design(title, abstract, rct=0.8, observational=0.1) == "observational"
+    assert design_of(title, abstract, rct=0.8, observational=0.1) == "observational"
 
 
 def test_a_double_blind_comparison_of_two_drugs_stays_an_rct() -> None:
@@ -58,7 +48,7 @@ def test_a_double_blind_comparison_of_two_drugs_stays_an_rct() -> None:
         "In this double-blind trial, 60 patients received drug A or drug B for eight weeks; the "
         "investigators who rated the outcome interpreted scans without knowing the drug."
     )
-    assert _design("Drug A or drug B in gout", abstract, rct=0.8, observational=0.1) == "rct"
+    assert design_of("Drug A or drug B in gout", abstract, rct=0.8, observational=0.1) == "rct"
 
 
 @pytest.mark.parametrize(
@@ -83,7 +73,7 @@ def test_a_double_blind_comparison_of_two_drugs_stays_an_rct() -> None:
 def test_a_randomised_experiment_in_laboratory_animals_is_preclinical(
     title: str, abstract: str, expected: str
 ) -> None:
-    assert _design(title, abstract, rct=0.6, preclinical=0.3) == expected
+    assert design_of(title, abstract, rct=0.6, preclinical=0.3) == expected
 
 
 @pytest.mark.parametrize(
@@ -115,7 +105,7 @@ def test_a_randomised_experiment_in_laboratory_animals_is_preclinical(
 def test_a_trial_analysed_for_predictors_is_observational(
     title: str, abstract: str, expected: str
 ) -> None:
-    assert _design(title, abstract, rct=0.6, observational=0.3) == expected
+    assert design_of(title, abstract, rct=0.6, observational=0.3) == expected
 
 
 def test_a_mediation_analysis_of_a_randomised_trial_is_an_rct() -> None:
@@ -125,7 +115,7 @@ def test_a_mediation_analysis_of_a_randomised_trial_is_an_rct() -> None:
         "trial (n = 702). Structural equation models examined six potential mediators of the "
         "intervention's effect on adolescents' mental health."
     )
-    assert _design(title, abstract, other=0.45, observational=0.28, rct=0.1) == "rct"
+    assert design_of(title, abstract, other=0.45, observational=0.28, rct=0.1) == "rct"
 
 
 def test_slides_shown_at_random_are_not_people_allocated() -> None:
@@ -134,4 +124,4 @@ def test_slides_shown_at_random_are_not_people_allocated() -> None:
         "retrospectively reviewed. The slides were randomly presented to four spine surgeons."
     )
     title = "Do oblique views add value in the diagnosis of spondylolysis?"
-    assert _design(title, abstract, observational=0.9, rct=0.02) == "observational"
+    assert design_of(title, abstract, observational=0.9, rct=0.02) == "observational"

@@ -6,12 +6,11 @@ reader of docs/labelling-guide.md would.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from sample_records import design_of
 
-from core.article import DESIGNS, Article
+from core.article import Article
 from labels.model import DEFAULT_MODEL_PATH, Models, design_rule, load_models, normalise
-from labels.rules.design import decide_design
 from labels.text import named_conditions
 
 
@@ -251,7 +250,7 @@ def test_only_allocation_in_the_studys_own_words_overrides_the_classifier(
     abstract: str, expected: str
 ) -> None:
     # the classifier's reading, RCT well below 0.2
-    assert _design("Sleep and mood in older adults", abstract, observational=0.9) == expected
+    assert design_of("Sleep and mood in older adults", abstract, observational=0.9) == expected
 
 
 @pytest.mark.parametrize(
@@ -273,7 +272,7 @@ def test_an_rct_needs_randomisation_or_a_blinded_or_placebo_arm_in_the_text(
     abstract: str, expected: str
 ) -> None:
     # the classifier's first choice is rct
-    assert _design("Sleep and mood in adults", abstract, rct=0.6, observational=0.3) == expected
+    assert design_of("Sleep and mood in adults", abstract, rct=0.6, observational=0.3) == expected
 
 
 @pytest.mark.parametrize(
@@ -297,7 +296,7 @@ def test_a_double_blind_trial_the_classifier_calls_non_randomised_is_an_rct(
     abstract: str, expected: str
 ) -> None:
     # RCT below its threshold
-    assert _design("Drug A in adults", abstract, nonrandomized_trial=0.8, rct=0.1) == expected
+    assert design_of("Drug A in adults", abstract, nonrandomized_trial=0.8, rct=0.1) == expected
 
 
 OLD_TRIAL = (
@@ -328,12 +327,12 @@ OLD_TRIAL = (
 def test_a_design_the_classifier_is_sure_of_needs_none_of_its_words(
     title: str, abstract: str, design: str
 ) -> None:
-    assert _design(title, abstract, **{design: 0.9, "other": 0.05}) == design
+    assert design_of(title, abstract, **{design: 0.9, "other": 0.05}) == design
 
 
 def test_an_rct_needs_its_randomisation_however_sure_the_classifier_is() -> None:
     abstract = "Patients treated with the new regimen improved more than the others."
-    assert _design("Sleep and mood in adults", abstract, rct=0.95, observational=0.03) == (
+    assert design_of("Sleep and mood in adults", abstract, rct=0.95, observational=0.03) == (
         "observational"
     )
 
@@ -347,10 +346,10 @@ def test_an_rct_needs_its_randomisation_however_sure_the_classifier_is() -> None
         (OLD_TRIAL.replace("has been studied", "was studied retrospectively"), 0.95),
     ],
 )
-def test_a_trial_without_its_wording_falls_to_the_next_design(
+def test_a_trial_without_its_wording_falls_to_the_nextdesign_of(
     abstract: str, probability: float
 ) -> None:
-    assert _design(
+    assert design_of(
         "Acebutolol in hypertension", abstract, nonrandomized_trial=probability, observational=0.03
     ) == ("observational")
 
@@ -365,7 +364,7 @@ def test_a_trial_without_its_wording_falls_to_the_next_design(
     ],
 )
 def test_people_allocated_at_random_make_an_rct(abstract: str) -> None:
-    assert _design("Two treatments compared", abstract, observational=0.8, rct=0.05) == "rct"
+    assert design_of("Two treatments compared", abstract, observational=0.8, rct=0.05) == "rct"
 
 
 @pytest.mark.parametrize(
@@ -376,15 +375,6 @@ def test_people_allocated_at_random_make_an_rct(abstract: str) -> None:
     ],
 )
 def test_a_trial_named_or_records_drawn_at_random_are_not_an_rct(abstract: str) -> None:
-    assert _design("Two treatments compared", abstract, observational=0.8, rct=0.05) == (
+    assert design_of("Two treatments compared", abstract, observational=0.8, rct=0.05) == (
         "observational"
     )
-
-
-def _design(title: str, abstract: str, **probability: float) -> str:
-    """decide_design on a record whose classifier gives these designs these probabilities."""
-    probs = np.full(len(DESIGNS), 0.01)
-    for design, p in probability.items():
-        probs[DESIGNS.index(design)] = p
-    record = Article(pmid="1", title=title, abstract=abstract)
-    return decide_design(record, probs, {"rct_threshold": 0.2})[0]
