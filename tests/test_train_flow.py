@@ -110,7 +110,7 @@ def test_train_command_learns_from_the_warehouse_and_records_the_version(
         # the pending correction was merged, and training read it
         assert wh.training_corrections() == [(target.pmid, "design", "case_report")]
     assert stored is not None
-    assert stored["report"]["data"]["labelled"] == 5659
+    assert stored["report"]["data"]["labelled"] == 6459
     assert stored["report"]["data"]["corrections"] == 1
     assert stored["report"]["model_version"] == trained.version
 

@@ -78,8 +78,8 @@ def test_corpus_gold_labels_and_the_frozen_split() -> None:
     corpus = load_corpus(PROJECT_DIR)
     test_pmids = load_test_pmids(DATA / "labels/test-split.txt")
     train, test = split_corpus(corpus, test_pmids)
-    assert len(corpus.articles) == 6259 and len(test_pmids) == 600
-    assert len(test.articles) == 600 and len(train.articles) == 5659
+    assert len(corpus.articles) == 7059 and len(test_pmids) == 600
+    assert len(test.articles) == 600 and len(train.articles) == 6459
     assert not {a.pmid for a in train.articles} & test_pmids
     assert set(corpus.sources) == {"seed", "agent", "adjudicated"}
     assert all(a.abstract for a in corpus.articles)
