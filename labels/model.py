@@ -152,6 +152,10 @@ class Models:
             probs[name] = np.column_stack(
                 [clf.predict_proba(X)[:, 1] for clf in self.classifiers[name]]
             )
+        if "finding_stack" in self.classifiers:
+            probs["finding"] = self.classifiers["finding_stack"].predict_proba(
+                stack_features(probs)
+            )
         return probs
 
     def labels_from(
@@ -276,6 +280,16 @@ def new_classifier(
 # 1e-8 the two machines' probabilities agree within 7e-5 (finding 4e-6). The line search then
 # meets rounding before the gradient test; ``labels.fitting`` silences that warning.
 NEWTON_TOL = 1e-8
+
+
+# finding is read a second time from these fields' probabilities (``labels.stacking``): what
+# the outcome models saw tells whether a study reports an intervention's result at all.
+FINDING_STACK_INPUTS = ("finding", "outcomes")
+
+
+def stack_features(probs: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The stacked finding model's inputs: the first-level probabilities, side by side."""
+    return np.hstack([probs[name] for name in FINDING_STACK_INPUTS])
 
 
 PARALLEL_MIN_BATCH = 2000

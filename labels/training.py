@@ -36,6 +36,7 @@ from labels.distant import build_distant_labels
 from labels.fitting import VERSION_PREFIX, TrainingData, fit_models, model_version, prepare
 from labels.metrics import GOALS, is_correct
 from labels.model import Models
+from labels.stacking import stack_finding
 from labels.validation import (
     OutOfFold,
     evaluate,
@@ -148,6 +149,8 @@ def train_models(
     )
     if config.cv_folds >= 2:
         oof = out_of_fold(data, config)
+        if config.finding_stack:
+            stack_finding(models, data.labels, oof)
         _calibrate(models, data, oof, config)
         _cross_validation_report(report, models, data, oof)
     if inputs.test is not None and inputs.test.articles:
